@@ -1,0 +1,156 @@
+/**
+ * The thin layer that talks to EC2 about security groups: read a group, apply a plan.
+ * Every decision is the planner's; this file only makes the calls, as few as possible.
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroup,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import type { Plan } from '../policy/planner';
+import {
+  rulesFromSecurityGroupRules,
+  ruleKey,
+  snapshotFromDescribe,
+  toIpPermissions,
+  type GroupSnapshot,
+  type Rule,
+} from '../policy/rules';
+import { AwsCallError, errorCode, errorMessage } from '../shared/errors';
+
+/** Adaptive retry rides out throttling; the SDK reads AWS_ENDPOINT_URL(_EC2) for emulators. */
+export function createEc2Client(): EC2Client {
+  return new EC2Client({ retryMode: 'adaptive', maxAttempts: 5 });
+}
+
+export type GroupRead =
+  { readonly found: true; readonly group: SecurityGroup } | { readonly found: false };
+
+const GONE_CODES = new Set(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound']);
+const ALREADY_REVOKED = new Set([
+  'InvalidPermission.NotFound',
+  'InvalidSecurityGroupRuleId.NotFound',
+]);
+const ALREADY_AUTHORIZED = 'InvalidPermission.Duplicate';
+
+/** Read 1 of at most 2: the group with its tags (needed before anything else, for exemption). */
+export async function describeGroup(ec2: EC2Client, groupId: string): Promise<GroupRead> {
+  try {
+    const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+    const group = out.SecurityGroups?.find((g) => g.GroupId === groupId);
+    return group ? { found: true, group } : { found: false };
+  } catch (err) {
+    if (GONE_CODES.has(errorCode(err) ?? '')) return { found: false };
+    throw new AwsCallError('DescribeSecurityGroups', errorMessage(err), { cause: err });
+  }
+}
+
+/** Read 2 of at most 2: the group's rules with their IDs, so revokes can name rules exactly. */
+export async function describeRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
+  const rules: SecurityGroupRule[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const out = await ec2.send(
+        new DescribeSecurityGroupRulesCommand({
+          Filters: [{ Name: 'group-id', Values: [groupId] }],
+          MaxResults: 1000,
+          NextToken: token,
+        }),
+      );
+      rules.push(...(out.SecurityGroupRules ?? []));
+      token = out.NextToken;
+    } while (token);
+  } catch (err) {
+    throw new AwsCallError('DescribeSecurityGroupRules', errorMessage(err), { cause: err });
+  }
+  return rules;
+}
+
+export async function readSnapshot(ec2: EC2Client, group: SecurityGroup): Promise<GroupSnapshot> {
+  return snapshotFromDescribe(group, await describeRules(ec2, group.GroupId!));
+}
+
+export interface ApplyOutcome {
+  readonly authorized: readonly Rule[];
+  readonly revoked: readonly Rule[];
+  /** EC2 calls made, reads included, for the audit log and the benchmark. */
+  readonly calls: number;
+}
+
+async function authorize(ec2: EC2Client, groupId: string, rules: readonly Rule[]) {
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId,
+      IpPermissions: toIpPermissions(rules),
+    }),
+  );
+}
+
+async function revoke(ec2: EC2Client, groupId: string, rules: readonly Rule[]) {
+  const ids = rules.map((r) => r.ruleId);
+  // By ID when every rule has one: exact, and immune to how a CIDR was spelled.
+  const input = ids.every((id): id is string => id !== undefined)
+    ? { GroupId: groupId, SecurityGroupRuleIds: ids }
+    : { GroupId: groupId, IpPermissions: toIpPermissions(rules) };
+  await ec2.send(new RevokeSecurityGroupIngressCommand(input));
+}
+
+/**
+ * Applies a plan: one authorize call, then one revoke call, so that the group never allows less
+ * than the plan's result. "Already there" and "already gone" answers count as done: a whole call
+ * fails on one such rule, so the rest is re-read and sent once more (the only extra calls).
+ */
+export async function applyPlan(ec2: EC2Client, plan: Plan): Promise<ApplyOutcome> {
+  const groupId = plan.groupId;
+  let calls = 0;
+  const toAuthorize = plan.authorize.map((c) => c.rule);
+  const toRevoke = plan.revoke.map((c) => c.rule);
+
+  const present = async () => {
+    calls++;
+    return new Set(rulesFromSecurityGroupRules(await describeRules(ec2, groupId)).map(ruleKey));
+  };
+
+  if (toAuthorize.length > 0) {
+    try {
+      calls++;
+      await authorize(ec2, groupId, toAuthorize);
+    } catch (err) {
+      if (errorCode(err) !== ALREADY_AUTHORIZED)
+        throw new AwsCallError('AuthorizeSecurityGroupIngress', errorMessage(err), { cause: err });
+      const existing = await present();
+      const missing = toAuthorize.filter((r) => !existing.has(ruleKey(r)));
+      if (missing.length > 0) {
+        calls++;
+        await authorize(ec2, groupId, missing).catch((e: unknown) => {
+          if (errorCode(e) !== ALREADY_AUTHORIZED)
+            throw new AwsCallError('AuthorizeSecurityGroupIngress', errorMessage(e), { cause: e });
+        });
+      }
+    }
+  }
+  if (toRevoke.length > 0) {
+    try {
+      calls++;
+      await revoke(ec2, groupId, toRevoke);
+    } catch (err) {
+      if (!ALREADY_REVOKED.has(errorCode(err) ?? ''))
+        throw new AwsCallError('RevokeSecurityGroupIngress', errorMessage(err), { cause: err });
+      const existing = await present();
+      const remaining = toRevoke.filter((r) => existing.has(ruleKey(r)));
+      if (remaining.length > 0) {
+        calls++;
+        await revoke(ec2, groupId, remaining).catch((e: unknown) => {
+          if (!ALREADY_REVOKED.has(errorCode(e) ?? ''))
+            throw new AwsCallError('RevokeSecurityGroupIngress', errorMessage(e), { cause: e });
+        });
+      }
+    }
+  }
+  return { authorized: toAuthorize, revoked: toRevoke, calls };
+}

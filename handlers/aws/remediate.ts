@@ -1,0 +1,176 @@
+/**
+ * Reads, plans and applies, group by group: the one path every response ends in.
+ * Refusals (exempt, blast radius, unreadable tags) are decided before any write.
+ */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { isExempt, planGroup, type Plan } from '../policy/planner';
+import type { SecurityGroupPolicy } from '../policy/policy';
+import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
+import { errorMessage } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { applyPlan, describeGroup, describeRules } from './ec2';
+
+export type GroupStatus =
+  | 'compliant'
+  | 'remediated'
+  /** dryRun: what `remediated` would have done, nothing changed. */
+  | 'planned'
+  | 'exempt'
+  | 'gone'
+  | 'refused'
+  | 'failed';
+
+export interface GroupResult {
+  readonly groupId: string;
+  readonly status: GroupStatus;
+  /** Why the group was refused, exempt, gone or failed. */
+  readonly reason?: string;
+  readonly before?: readonly RuleJson[];
+  readonly revoked: readonly RuleJson[];
+  readonly authorized: readonly RuleJson[];
+  readonly after?: readonly RuleJson[];
+  /** One line per change, from the planner. */
+  readonly reasons?: readonly string[];
+  /** EC2 calls made for this group. */
+  readonly calls: number;
+}
+
+export interface RemediationLimits {
+  /** @default 50 */
+  readonly maxRevokesPerGroup: number;
+  /** @default 20 */
+  readonly maxGroupsPerCall: number;
+}
+
+export const DEFAULT_LIMITS: RemediationLimits = { maxRevokesPerGroup: 50, maxGroupsPerCall: 20 };
+
+export interface RemediationOptions {
+  readonly policy: SecurityGroupPolicy;
+  /** Plan only. @default false */
+  readonly dryRun?: boolean;
+  /** @default DEFAULT_LIMITS */
+  readonly limits?: RemediationLimits;
+}
+
+function json(plan: Plan) {
+  return {
+    revoke: plan.revoke.map((c) => ruleToJson(c.rule)),
+    authorize: plan.authorize.map((c) => ruleToJson(c.rule)),
+    after: plan.after.map(ruleToJson),
+    reasons: [...plan.authorize, ...plan.revoke].map((c) => c.reason),
+  };
+}
+
+export async function remediateGroup(
+  ec2: EC2Client,
+  groupId: string,
+  options: RemediationOptions,
+): Promise<GroupResult> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const empty = { revoked: [], authorized: [] };
+  let read;
+  try {
+    read = await describeGroup(ec2, groupId);
+  } catch (err) {
+    // Without the tags we cannot tell whether the group is exempt, so we must not touch it.
+    return {
+      groupId,
+      status: 'refused',
+      reason: `could not read the group and its tags, so its exemption is unknown: ${errorMessage(err)}`,
+      ...empty,
+      calls: 1,
+    };
+  }
+  if (!read.found)
+    return { groupId, status: 'gone', reason: 'the group no longer exists', ...empty, calls: 1 };
+
+  const tagged = snapshotFromDescribe(read.group);
+  if (isExempt(tagged, options.policy))
+    return {
+      groupId,
+      status: 'exempt',
+      reason: `tagged ${options.policy.exempt.tag}=${options.policy.exempt.value}`,
+      ...empty,
+      calls: 1,
+    };
+
+  let calls = 2;
+  let plan: Plan;
+  let before: RuleJson[];
+  try {
+    const snapshot = snapshotFromDescribe(read.group, await describeRules(ec2, groupId));
+    before = snapshot.ingress.map(ruleToJson);
+    plan = planGroup(snapshot, options.policy);
+  } catch (err) {
+    return { groupId, status: 'failed', reason: errorMessage(err), ...empty, calls };
+  }
+  const p = json(plan);
+  if (plan.compliant)
+    return { groupId, status: 'compliant', before, ...empty, after: p.after, calls };
+  if (plan.revoke.length > limits.maxRevokesPerGroup)
+    return {
+      groupId,
+      status: 'refused',
+      reason: `the plan revokes ${plan.revoke.length} rules, above the blast-radius limit of ${limits.maxRevokesPerGroup} per group; nothing was changed`,
+      before,
+      ...empty,
+      reasons: p.reasons,
+      calls,
+    };
+  if (options.dryRun)
+    return {
+      groupId,
+      status: 'planned',
+      before,
+      revoked: p.revoke,
+      authorized: p.authorize,
+      after: p.after,
+      reasons: p.reasons,
+      calls,
+    };
+
+  // The audit line: the complete before-state, so that any revert can be undone later.
+  logger.info(`revoking for ${groupId}`, {
+    groupId,
+    before,
+    revoke: p.revoke,
+    authorize: p.authorize,
+    reasons: p.reasons,
+  });
+  try {
+    const outcome = await applyPlan(ec2, plan);
+    calls += outcome.calls;
+  } catch (err) {
+    logger.error(`remediation failed for ${groupId}`, { groupId, error: err as Error });
+    return {
+      groupId,
+      status: 'failed',
+      reason: errorMessage(err),
+      before,
+      ...empty,
+      reasons: p.reasons,
+      calls,
+    };
+  }
+  return {
+    groupId,
+    status: 'remediated',
+    before,
+    revoked: p.revoke,
+    authorized: p.authorize,
+    after: p.after,
+    reasons: p.reasons,
+    calls,
+  };
+}
+
+/** Groups one at a time: a failure on one never stops the others. */
+export async function remediateGroups(
+  ec2: EC2Client,
+  groupIds: readonly string[],
+  options: RemediationOptions,
+): Promise<GroupResult[]> {
+  const results: GroupResult[] = [];
+  for (const id of groupIds) results.push(await remediateGroup(ec2, id, options));
+  return results;
+}

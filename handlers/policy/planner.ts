@@ -1,0 +1,318 @@
+/**
+ * The planner: from a group's current ingress and a policy, the changes that make it compliant.
+ * Pure: no AWS calls, same input gives the same plan.
+ *
+ * Every rule and every policy entry is a box (protocol x ports x sources). In restrict mode the
+ * result is the union of the pairwise intersections of current rules with policy entries: exactly
+ * the access the group already granted that the policy allows, nothing more and nothing less.
+ * A rule that is wholly inside the policy stays untouched; a rule that is partly allowed is
+ * revoked and its allowed pieces are authorized (narrowing, e.g. 0.0.0.0/0 -> 10.0.0.0/8).
+ */
+import { cidrContains, cidrIntersect, formatCidr, parseCidr, type Cidr } from './cidr';
+import type { PolicyEntry, PolicySource, SecurityGroupPolicy } from './policy';
+import {
+  canonicalSource,
+  describeRule,
+  hasPortRange,
+  isIcmp,
+  makeRule,
+  ruleKey,
+  type GroupSnapshot,
+  type Rule,
+  type Source,
+} from './rules';
+
+export interface PlannedChange {
+  readonly rule: Rule;
+  /** Why, in a sentence a responder can read on the incident timeline. */
+  readonly reason: string;
+}
+
+export interface Plan {
+  readonly groupId: string;
+  /** True when there is nothing to change. */
+  readonly compliant: boolean;
+  readonly revoke: readonly PlannedChange[];
+  readonly authorize: readonly PlannedChange[];
+  /** The group's ingress once the plan is applied. */
+  readonly after: readonly Rule[];
+}
+
+/** Protocol and ports of a rule, without its source. */
+interface Span {
+  readonly protocol: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+}
+
+const cidrCache = new WeakMap<Source, Cidr | null>();
+function cidrOf(source: Source): Cidr | undefined {
+  if (source.kind !== 'cidrIpv4' && source.kind !== 'cidrIpv6') return undefined;
+  let c = cidrCache.get(source);
+  if (c === undefined) {
+    c = parseCidr(source.value) ?? null;
+    cidrCache.set(source, c);
+  }
+  return c ?? undefined;
+}
+
+/** The spans a policy entry allows, spelled as EC2 rules spell them. */
+function entrySpans(entry: PolicyEntry): Span[] {
+  const p = entry.protocol;
+  if (hasPortRange(p))
+    return (entry.ports ?? [{ from: 0, to: 65535 }]).map((r) => ({
+      protocol: p,
+      fromPort: r.from,
+      toPort: r.to,
+    }));
+  if (isIcmp(p)) {
+    if (!entry.ports) return [{ protocol: p, fromPort: -1, toPort: -1 }];
+    // An ICMP rule names one type, so a range of types is one rule each.
+    const out: Span[] = [];
+    for (const r of entry.ports)
+      for (let t = r.from; t <= r.to; t++) out.push({ protocol: p, fromPort: t, toPort: -1 });
+    return out;
+  }
+  return [{ protocol: p, fromPort: -1, toPort: -1 }];
+}
+
+/** The part of a rule's protocol and ports that a policy entry allows. */
+function intersectSpan(rule: Rule, entry: PolicyEntry): Span[] {
+  if (entry.protocol === '-1') return [rule];
+  if (rule.protocol === '-1') return entrySpans(entry);
+  if (rule.protocol !== entry.protocol) return [];
+  if (!entry.ports) return [rule];
+  if (hasPortRange(rule.protocol)) {
+    const out: Span[] = [];
+    for (const r of entry.ports) {
+      const from = Math.max(r.from, rule.fromPort);
+      const to = Math.min(r.to, rule.toPort);
+      if (from <= to) out.push({ protocol: rule.protocol, fromPort: from, toPort: to });
+    }
+    return out;
+  }
+  if (isIcmp(rule.protocol)) {
+    if (rule.fromPort !== -1)
+      return entry.ports.some((r) => r.from <= rule.fromPort && rule.fromPort <= r.to)
+        ? [rule]
+        : [];
+    return entrySpans(entry);
+  }
+  return [rule];
+}
+
+/** The part of a rule's source that a policy source allows. */
+function intersectSource(
+  source: Source,
+  allowed: PolicySource,
+  groupId: string,
+): Source | undefined {
+  switch (allowed.kind) {
+    case 'self':
+      return source.kind === 'referencedGroupId' && source.value === groupId ? source : undefined;
+    case 'prefixListId':
+    case 'referencedGroupId':
+      return source.kind === allowed.kind && source.value === allowed.value ? source : undefined;
+    case 'cidr': {
+      const c = cidrOf(source);
+      if (!c) return undefined;
+      const both = cidrIntersect(c, allowed.cidr);
+      if (!both) return undefined;
+      // Keep the rule's own spelling when nothing was cut, so the rule is recognised as kept.
+      if (both.prefix === c.prefix) return source;
+      return { kind: source.kind, value: formatCidr(both) };
+    }
+  }
+}
+
+function intersect(rule: Rule, entry: PolicyEntry, groupId: string): Rule[] {
+  const spans = intersectSpan(rule, entry);
+  if (spans.length === 0) return [];
+  const out: Rule[] = [];
+  for (const allowed of entry.from) {
+    const source = intersectSource(rule.source, allowed, groupId);
+    if (!source) continue;
+    for (const s of spans)
+      out.push(
+        makeRule(s.protocol, s.fromPort, s.toPort, source, { description: rule.description }),
+      );
+  }
+  return out;
+}
+
+function spanCovers(a: Span, b: Span): boolean {
+  if (a.protocol === '-1') return true;
+  if (a.protocol !== b.protocol) return false;
+  if (hasPortRange(a.protocol)) return a.fromPort <= b.fromPort && b.toPort <= a.toPort;
+  if (isIcmp(a.protocol))
+    return (
+      a.fromPort === -1 || (a.fromPort === b.fromPort && (a.toPort === -1 || a.toPort === b.toPort))
+    );
+  return true;
+}
+
+function sourceCovers(a: Source, b: Source): boolean {
+  if (a.kind !== b.kind) return false;
+  const ca = cidrOf(a);
+  const cb = cidrOf(b);
+  if (ca && cb) return cidrContains(ca, cb);
+  return a.value === b.value;
+}
+
+/** True when every packet `b` admits, `a` admits too. */
+export function ruleCovers(a: Rule, b: Rule): boolean {
+  return sourceCovers(a.source, b.source) && spanCovers(a, b);
+}
+
+/**
+ * Merges adjacent or overlapping port ranges of pieces with the same protocol and source, so that
+ * a rule allowed by two entries together is still recognised as wholly allowed.
+ */
+function mergePieces(pieces: Rule[]): Rule[] {
+  if (pieces.length < 2) return pieces;
+  const groups = new Map<string, Rule[]>();
+  const rest: Rule[] = [];
+  for (const p of pieces) {
+    if (!hasPortRange(p.protocol)) {
+      rest.push(p);
+      continue;
+    }
+    const key = `${p.protocol}|${canonicalSource(p.source)}`;
+    const list = groups.get(key);
+    if (list) list.push(p);
+    else groups.set(key, [p]);
+  }
+  const merged: Rule[] = [];
+  for (const list of groups.values()) {
+    list.sort((a, b) => a.fromPort - b.fromPort);
+    let cur = list[0]!;
+    for (const p of list.slice(1)) {
+      if (p.fromPort <= cur.toPort + 1) cur = { ...cur, toPort: Math.max(cur.toPort, p.toPort) };
+      else {
+        merged.push(cur);
+        cur = p;
+      }
+    }
+    merged.push(cur);
+  }
+  return [...merged, ...rest];
+}
+
+/** Drops rules that another rule (kept, or earlier in the list) already admits. */
+function withoutRedundant(candidates: Rule[], kept: readonly Rule[]): Rule[] {
+  const out: Rule[] = [];
+  candidates.forEach((c, i) => {
+    if (kept.some((k) => ruleCovers(k, c))) return;
+    const redundant = candidates.some(
+      (d, j) => j !== i && ruleCovers(d, c) && (!ruleCovers(c, d) || j < i),
+    );
+    if (!redundant) out.push(c);
+  });
+  return out;
+}
+
+function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Plan {
+  const kept: Rule[] = [];
+  const revoke: PlannedChange[] = [];
+  const narrowed: { rule: Rule; from: Rule }[] = [];
+  for (const rule of group.ingress) {
+    const pieces = mergePieces(entries.flatMap((e) => intersect(rule, e, group.groupId)));
+    if (pieces.some((p) => ruleCovers(p, rule))) {
+      kept.push(rule);
+      continue;
+    }
+    revoke.push({
+      rule,
+      reason:
+        pieces.length === 0
+          ? `${describeRule(rule)} is not allowed by the policy`
+          : `${describeRule(rule)} allows more than the policy; narrowed to ${pieces.map(describeRule).join(', ')}`,
+    });
+    for (const p of pieces) narrowed.push({ rule: p, from: rule });
+  }
+  const keep = withoutRedundant(
+    narrowed.map((n) => n.rule),
+    kept,
+  );
+  const authorize = narrowed
+    .filter((n) => keep.includes(n.rule))
+    .map((n) => ({
+      rule: n.rule,
+      reason: `the part of ${describeRule(n.from)} that the policy allows`,
+    }));
+  return finish(group.groupId, kept, revoke, authorize);
+}
+
+/** The rules an exact-mode policy requires, with `self` resolved to the group. */
+export function requiredRules(entries: readonly PolicyEntry[], groupId: string): Rule[] {
+  const out: Rule[] = [];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    for (const s of entrySpans(e)) {
+      for (const from of e.from) {
+        const source: Source =
+          from.kind === 'self'
+            ? { kind: 'referencedGroupId', value: groupId }
+            : from.kind === 'cidr'
+              ? {
+                  kind: from.cidr.family === 4 ? 'cidrIpv4' : 'cidrIpv6',
+                  value: formatCidr(from.cidr),
+                }
+              : { kind: from.kind, value: from.value };
+        const rule = makeRule(s.protocol, s.fromPort, s.toPort, source, {
+          description: e.description,
+        });
+        const key = ruleKey(rule);
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push(rule);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function planExact(group: GroupSnapshot, entries: readonly PolicyEntry[]): Plan {
+  const required = requiredRules(entries, group.groupId);
+  const requiredKeys = new Set(required.map(ruleKey));
+  const currentKeys = new Set(group.ingress.map(ruleKey));
+  const kept = group.ingress.filter((r) => requiredKeys.has(ruleKey(r)));
+  const revoke = group.ingress
+    .filter((r) => !requiredKeys.has(ruleKey(r)))
+    .map((rule) => ({ rule, reason: `${describeRule(rule)} is not in the policy (exact mode)` }));
+  const authorize = required
+    .filter((r) => !currentKeys.has(ruleKey(r)))
+    .map((rule) => ({
+      rule,
+      reason: `${describeRule(rule)} is required by the policy (exact mode)`,
+    }));
+  return finish(group.groupId, kept, revoke, authorize);
+}
+
+function finish(
+  groupId: string,
+  kept: readonly Rule[],
+  revoke: readonly PlannedChange[],
+  authorize: readonly PlannedChange[],
+): Plan {
+  return {
+    groupId,
+    compliant: revoke.length === 0 && authorize.length === 0,
+    revoke,
+    authorize,
+    after: [...kept, ...authorize.map((a) => a.rule)],
+  };
+}
+
+/** The plan for one group's ingress under a policy. */
+export function planGroup(group: GroupSnapshot, policy: SecurityGroupPolicy): Plan {
+  return policy.mode === 'exact'
+    ? planExact(group, policy.ingress)
+    : planRestrict(group, policy.ingress);
+}
+
+/** True when the group carries the policy's exemption tag. */
+export function isExempt(group: GroupSnapshot, policy: SecurityGroupPolicy): boolean {
+  return group.tags[policy.exempt.tag] === policy.exempt.value;
+}

@@ -1,0 +1,229 @@
+/**
+ * The security-group policy: what ingress a group may keep (restrict) or must have (exact).
+ * Parsed and checked once, before anything runs; everything downstream takes the parsed form.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseOrThrow, ValidationError } from '../shared/validation';
+import { parseCidr, type Cidr } from './cidr';
+import { hasPortRange, isIcmp, normalizeProtocol } from './rules';
+
+export type PolicyMode = 'restrict' | 'exact';
+
+/** An inclusive range of ports (or, for ICMP, of types). */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export type PolicySource =
+  | { readonly kind: 'cidr'; readonly cidr: Cidr; readonly text: string }
+  | { readonly kind: 'prefixListId'; readonly value: string }
+  | { readonly kind: 'referencedGroupId'; readonly value: string }
+  | { readonly kind: 'self' };
+
+export interface PolicyEntry {
+  /** As EC2 names it: tcp, udp, icmp, icmpv6, -1 or a number. */
+  readonly protocol: string;
+  /** Merged, sorted, disjoint. Undefined: every port (or ICMP type). */
+  readonly ports?: readonly PortRange[];
+  readonly from: readonly PolicySource[];
+  /** Used on rules that exact mode adds. */
+  readonly description?: string;
+}
+
+export interface ExemptTag {
+  readonly tag: string;
+  readonly value: string;
+}
+
+export interface SecurityGroupPolicy {
+  readonly mode: PolicyMode;
+  readonly ingress: readonly PolicyEntry[];
+  readonly exempt: ExemptTag;
+}
+
+export const DEFAULT_EXEMPT_TAG: ExemptTag = { tag: 'first-responder:exempt', value: 'true' };
+
+const PROTOCOL_HELP =
+  'valid: tcp, udp, icmp, icmpv6, -1 (all traffic) or an IP protocol number from 0 to 255';
+const SOURCE_HELP =
+  'valid: an IPv4 or IPv6 CIDR block (10.0.0.0/8, ::/0), a prefix-list ID (pl-…), a security-group ID (sg-…) or "self"';
+
+function parseProtocol(raw: string | number): string | undefined {
+  const p = normalizeProtocol(raw);
+  if (['tcp', 'udp', 'icmp', 'icmpv6', '-1'].includes(p)) return p;
+  if (/^\d{1,3}$/.test(p) && Number(p) <= 255) return String(Number(p));
+  return undefined;
+}
+
+function parsePortSpec(raw: string | number, max: number): PortRange | undefined {
+  const text = String(raw).trim();
+  const m = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/.exec(text);
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from > to || to > max) return undefined;
+  return { from, to };
+}
+
+/** Sorts and merges overlapping or adjacent ranges, so equal policies compare equal. */
+export function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
+  const sorted = [...ranges].sort((a, b) => a.from - b.from || a.to - b.to);
+  const out: PortRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.from <= last.to + 1)
+      out[out.length - 1] = { from: last.from, to: Math.max(last.to, r.to) };
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+function parseSource(raw: string): PolicySource | undefined {
+  const text = raw.trim();
+  if (text === 'self') return { kind: 'self' };
+  if (/^pl-[0-9a-f]{8,17}$/.test(text)) return { kind: 'prefixListId', value: text };
+  if (/^sg-[0-9a-f]{8,17}$/.test(text)) return { kind: 'referencedGroupId', value: text };
+  const cidr = parseCidr(text);
+  return cidr ? { kind: 'cidr', cidr, text } : undefined;
+}
+
+const entrySchema = z
+  .object({
+    protocol: z.union([z.string(), z.number()], {
+      error: `a protocol name or number is required; ${PROTOCOL_HELP}`,
+    }),
+    ports: z
+      .array(z.union([z.number(), z.string()]), {
+        error: 'a list of ports: numbers or "from-to" strings',
+      })
+      .min(1, { error: 'list at least one port, or leave "ports" out to allow every port' })
+      .optional(),
+    from: z
+      .array(z.string(), { error: `a list of sources; ${SOURCE_HELP}` })
+      .min(1, { error: `list at least one source; ${SOURCE_HELP}` }),
+    description: z.string().max(255).optional(),
+  })
+  .strict()
+  .transform((raw, ctx): PolicyEntry => {
+    const protocol = parseProtocol(raw.protocol);
+    if (protocol === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['protocol'],
+        message: `got ${JSON.stringify(raw.protocol)}; ${PROTOCOL_HELP}`,
+      });
+      return z.NEVER;
+    }
+    let ports: PortRange[] | undefined;
+    if (raw.ports) {
+      if (!hasPortRange(protocol) && !isIcmp(protocol)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ports'],
+          message: `got ${JSON.stringify(raw.ports)} for protocol ${protocol}, which has no ports; remove "ports" (every port is allowed) or use tcp, udp, icmp or icmpv6`,
+        });
+        return z.NEVER;
+      }
+      const max = isIcmp(protocol) ? 255 : 65535;
+      const what = isIcmp(protocol) ? 'an ICMP type' : 'a port';
+      ports = [];
+      raw.ports.forEach((p, i) => {
+        const range = parsePortSpec(p, max);
+        if (range) ports!.push(range);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ports', i],
+            message: `got ${JSON.stringify(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to`,
+          });
+      });
+      ports = mergeRanges(ports);
+    }
+    const from: PolicySource[] = [];
+    raw.from.forEach((s, i) => {
+      const source = parseSource(s);
+      if (source) from.push(source);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['from', i],
+          message: `got ${JSON.stringify(s)}; ${SOURCE_HELP}`,
+        });
+    });
+    return {
+      protocol,
+      ...(ports ? { ports } : {}),
+      from,
+      ...(raw.description ? { description: raw.description } : {}),
+    };
+  });
+
+const policySchema = z
+  .object({
+    mode: z
+      .enum(['restrict', 'exact'], {
+        error: 'valid: "restrict" (keep the allowed part of current access) or "exact"',
+      })
+      .default('restrict'),
+    ingress: z.array(entrySchema, { error: 'a list of allowed ingress entries' }),
+    egress: z
+      .unknown()
+      .optional()
+      .refine((v) => v === undefined, {
+        error:
+          'egress is not enforced yet; remove "egress" so that nothing is assumed to be checked that is not',
+      }),
+    exempt: z
+      .object({
+        tag: z.string().min(1).max(128),
+        value: z.string().max(256).default('true'),
+      })
+      .strict()
+      .default(DEFAULT_EXEMPT_TAG),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.mode === 'exact' && p.ingress.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress'],
+        message:
+          'got []; exact mode makes the ingress exactly this list, so an empty list would revoke everything: list the rules, or use mode "restrict"',
+      });
+  });
+
+/** Validates a policy already read into memory. Throws ValidationError naming each problem. */
+export function parsePolicy(input: unknown): SecurityGroupPolicy {
+  const p = parseOrThrow(policySchema, input, 'policy');
+  return { mode: p.mode, ingress: p.ingress, exempt: p.exempt };
+}
+
+/** Reads a JSON or YAML policy document. */
+export function parsePolicyText(text: string, source = 'policy'): SecurityGroupPolicy {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text); // YAML is a superset of JSON
+  } catch (err) {
+    throw new ValidationError(
+      'policy',
+      [`${source}: not JSON or YAML (${(err as Error).message.split('\n')[0]})`],
+      { cause: err },
+    );
+  }
+  return parsePolicy(doc);
+}
+
+export function loadPolicyFile(path: string): SecurityGroupPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ValidationError('policy', [`cannot read ${path}: ${(err as Error).message}`], {
+      cause: err,
+    });
+  }
+  return parsePolicyText(text, path);
+}
