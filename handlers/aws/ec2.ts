@@ -35,7 +35,7 @@ const ALREADY_REVOKED = new Set([
   'InvalidPermission.NotFound',
   'InvalidSecurityGroupRuleId.NotFound',
 ]);
-const ALREADY_AUTHORIZED = 'InvalidPermission.Duplicate';
+const ALREADY_AUTHORIZED = new Set(['InvalidPermission.Duplicate']);
 
 /** Read 1 of at most 2: the group with its tags (needed before anything else, for exemption). */
 export async function describeGroup(ec2: EC2Client, groupId: string): Promise<GroupRead> {
@@ -82,6 +82,16 @@ export interface ApplyOutcome {
   readonly calls: number;
 }
 
+/** A step failed after others succeeded: says what was done, so the record stays true. */
+export class ApplyError extends AwsCallError {
+  constructor(
+    cause: AwsCallError,
+    readonly done: ApplyOutcome,
+  ) {
+    super(cause.operation, cause.message.slice(cause.operation.length + 2), { cause });
+  }
+}
+
 async function authorize(ec2: EC2Client, groupId: string, rules: readonly Rule[]) {
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
@@ -106,51 +116,90 @@ async function revoke(ec2: EC2Client, groupId: string, rules: readonly Rule[]) {
  * fails on one such rule, so the rest is re-read and sent once more (the only extra calls).
  */
 export async function applyPlan(ec2: EC2Client, plan: Plan): Promise<ApplyOutcome> {
+  const done: Progress = { authorized: [], revoked: [], calls: 0 };
+  try {
+    await applySteps(ec2, plan, done);
+  } catch (err) {
+    if (err instanceof AwsCallError) throw new ApplyError(err, done);
+    throw err;
+  }
+  return done;
+}
+
+interface Progress {
+  authorized: Rule[];
+  revoked: Rule[];
+  calls: number;
+}
+
+/**
+ * One write. EC2 rejects a whole call when one rule is already there (or already gone), so on
+ * that answer the group's rules are read again and only what is still needed is sent once more.
+ */
+async function write(
+  ec2: EC2Client,
+  groupId: string,
+  step: {
+    readonly operation: string;
+    readonly alreadyDone: ReadonlySet<string>;
+    readonly send: (rules: readonly Rule[]) => Promise<unknown>;
+    /** Given the keys of the rules present now, whether a rule still needs this write. */
+    readonly stillNeeded: (present: ReadonlySet<string>, rule: Rule) => boolean;
+  },
+  rules: readonly Rule[],
+  progress: Progress,
+): Promise<void> {
+  const attempt = async (batch: readonly Rule[], tolerate: boolean) => {
+    progress.calls++;
+    try {
+      await step.send(batch);
+      return true;
+    } catch (err) {
+      if (tolerate && step.alreadyDone.has(errorCode(err) ?? '')) return false;
+      throw new AwsCallError(step.operation, errorMessage(err), { cause: err });
+    }
+  };
+  if (await attempt(rules, true)) return;
+  progress.calls++;
+  const present = new Set(
+    rulesFromSecurityGroupRules(await describeRules(ec2, groupId)).map(ruleKey),
+  );
+  const needed = rules.filter((r) => step.stillNeeded(present, r));
+  if (needed.length > 0) await attempt(needed, false);
+}
+
+async function applySteps(ec2: EC2Client, plan: Plan, progress: Progress): Promise<void> {
   const groupId = plan.groupId;
-  let calls = 0;
   const toAuthorize = plan.authorize.map((c) => c.rule);
   const toRevoke = plan.revoke.map((c) => c.rule);
-
-  const present = async () => {
-    calls++;
-    return new Set(rulesFromSecurityGroupRules(await describeRules(ec2, groupId)).map(ruleKey));
-  };
-
   if (toAuthorize.length > 0) {
-    try {
-      calls++;
-      await authorize(ec2, groupId, toAuthorize);
-    } catch (err) {
-      if (errorCode(err) !== ALREADY_AUTHORIZED)
-        throw new AwsCallError('AuthorizeSecurityGroupIngress', errorMessage(err), { cause: err });
-      const existing = await present();
-      const missing = toAuthorize.filter((r) => !existing.has(ruleKey(r)));
-      if (missing.length > 0) {
-        calls++;
-        await authorize(ec2, groupId, missing).catch((e: unknown) => {
-          if (errorCode(e) !== ALREADY_AUTHORIZED)
-            throw new AwsCallError('AuthorizeSecurityGroupIngress', errorMessage(e), { cause: e });
-        });
-      }
-    }
+    await write(
+      ec2,
+      groupId,
+      {
+        operation: 'AuthorizeSecurityGroupIngress',
+        alreadyDone: ALREADY_AUTHORIZED,
+        send: (rules) => authorize(ec2, groupId, rules),
+        stillNeeded: (present, r) => !present.has(ruleKey(r)),
+      },
+      toAuthorize,
+      progress,
+    );
+    progress.authorized.push(...toAuthorize);
   }
   if (toRevoke.length > 0) {
-    try {
-      calls++;
-      await revoke(ec2, groupId, toRevoke);
-    } catch (err) {
-      if (!ALREADY_REVOKED.has(errorCode(err) ?? ''))
-        throw new AwsCallError('RevokeSecurityGroupIngress', errorMessage(err), { cause: err });
-      const existing = await present();
-      const remaining = toRevoke.filter((r) => existing.has(ruleKey(r)));
-      if (remaining.length > 0) {
-        calls++;
-        await revoke(ec2, groupId, remaining).catch((e: unknown) => {
-          if (!ALREADY_REVOKED.has(errorCode(e) ?? ''))
-            throw new AwsCallError('RevokeSecurityGroupIngress', errorMessage(e), { cause: e });
-        });
-      }
-    }
+    await write(
+      ec2,
+      groupId,
+      {
+        operation: 'RevokeSecurityGroupIngress',
+        alreadyDone: ALREADY_REVOKED,
+        send: (rules) => revoke(ec2, groupId, rules),
+        stillNeeded: (present, r) => present.has(ruleKey(r)),
+      },
+      toRevoke,
+      progress,
+    );
+    progress.revoked.push(...toRevoke);
   }
-  return { authorized: toAuthorize, revoked: toRevoke, calls };
 }

@@ -8,7 +8,7 @@ import type { SecurityGroupPolicy } from '../policy/policy';
 import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { applyPlan, describeGroup, describeRules } from './ec2';
+import { ApplyError, applyPlan, describeGroup, describeRules } from './ec2';
 
 export type GroupStatus =
   | 'compliant'
@@ -142,14 +142,16 @@ export async function remediateGroup(
     calls += outcome.calls;
   } catch (err) {
     logger.error(`remediation failed for ${groupId}`, { groupId, error: err as Error });
+    const done = err instanceof ApplyError ? err.done : { authorized: [], revoked: [], calls: 0 };
     return {
       groupId,
       status: 'failed',
       reason: errorMessage(err),
       before,
-      ...empty,
+      revoked: done.revoked.map(ruleToJson),
+      authorized: done.authorized.map(ruleToJson),
       reasons: p.reasons,
-      calls,
+      calls: calls + done.calls,
     };
   }
   return {

@@ -1,0 +1,135 @@
+import { parsePolicy, parsePolicyText, loadPolicyFile } from '../../handlers/policy/policy';
+import { ValidationError } from '../../handlers/shared/validation';
+import { join } from 'node:path';
+
+describe('security-group policy', () => {
+  it('reads the example policy with restrict mode and the default exempt tag', () => {
+    const p = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+    expect(p.mode).toBe('restrict');
+    expect(p.exempt).toEqual({ tag: 'first-responder:exempt', value: 'true' });
+    expect(p.ingress[0]?.ports).toEqual([
+      { from: 80, to: 80 },
+      { from: 443, to: 443 },
+    ]);
+  });
+
+  it('defaults mode to restrict and the exempt tag when left out', () => {
+    const p = parsePolicy({ ingress: [{ protocol: 'tcp', ports: [443], from: ['0.0.0.0/0'] }] });
+    expect(p).toMatchObject({
+      mode: 'restrict',
+      exempt: { tag: 'first-responder:exempt', value: 'true' },
+    });
+  });
+
+  it('reads YAML as well as JSON', () => {
+    const p = parsePolicyText(
+      'mode: exact\ningress:\n  - protocol: tcp\n    ports: ["8000-8080", 22]\n    from: [self]\n',
+    );
+    expect(p.ingress[0]).toMatchObject({
+      protocol: 'tcp',
+      ports: [
+        { from: 22, to: 22 },
+        { from: 8000, to: 8080 },
+      ],
+      from: [{ kind: 'self' }],
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['protocol numbers (6 is tcp)', { protocol: 6, from: ['10.0.0.0/8'] }],
+    ['protocol "all" as -1', { protocol: 'all', from: ['10.0.0.0/8'] }],
+    ['ESP by number', { protocol: '50', from: ['10.0.0.0/8'] }],
+    ['ICMP types', { protocol: 'icmp', ports: [8, '0'], from: ['10.0.0.0/8'] }],
+    [
+      'prefix lists and groups',
+      { protocol: 'tcp', from: ['pl-0123456789abcdef0', 'sg-0123456789abcdef0', 'self'] },
+    ],
+    ['IPv6', { protocol: 'tcp', ports: [443], from: ['::/0', '2001:db8::/32'] }],
+  ])('accepts %s', (_name, entry) => {
+    expect(() => parsePolicy({ ingress: [entry] })).not.toThrow();
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    [
+      'fails on a bad CIDR',
+      { ingress: [{ protocol: 'tcp', from: ['10.0.0.0/33'] }] },
+      /policy.ingress\[0\].from\[0\]: got "10.0.0.0\/33"; valid: an IPv4 or IPv6 CIDR block/,
+    ],
+    [
+      'fails on a host without a prefix',
+      { ingress: [{ protocol: 'tcp', from: ['10.0.0.1'] }] },
+      /from\[0\]: got "10.0.0.1"/,
+    ],
+    [
+      'fails on a port out of range',
+      { ingress: [{ protocol: 'tcp', ports: [70000], from: ['10.0.0.0/8'] }] },
+      /policy.ingress\[0\].ports\[0\]: got 70000; a port is a whole number from 0 to 65535/,
+    ],
+    [
+      'fails on a reversed range',
+      { ingress: [{ protocol: 'tcp', ports: ['90-80'], from: ['10.0.0.0/8'] }] },
+      /ports\[0\]: got "90-80"/,
+    ],
+    [
+      'fails on an unknown protocol',
+      { ingress: [{ protocol: 'sctp', from: ['10.0.0.0/8'] }] },
+      /policy.ingress\[0\].protocol: got "sctp"; valid: tcp, udp, icmp, icmpv6, -1/,
+    ],
+    [
+      'fails on ports for protocol -1',
+      { ingress: [{ protocol: '-1', ports: [22], from: ['10.0.0.0/8'] }] },
+      /ports: got \[22\] for protocol -1, which has no ports/,
+    ],
+    [
+      'fails on an ICMP type above 255',
+      { ingress: [{ protocol: 'icmp', ports: [300], from: ['10.0.0.0/8'] }] },
+      /an ICMP type is a whole number from 0 to 255/,
+    ],
+    [
+      'fails on exact mode with nothing in it',
+      { mode: 'exact', ingress: [] },
+      /policy.ingress: got \[\]; exact mode makes the ingress exactly this list/,
+    ],
+    [
+      'fails on an unknown mode',
+      { mode: 'strict', ingress: [] },
+      /policy.mode: got "strict"; valid: "restrict"/,
+    ],
+    [
+      'fails on no sources',
+      { ingress: [{ protocol: 'tcp', from: [] }] },
+      /policy.ingress\[0\].from: got \[\]; list at least one source/,
+    ],
+    [
+      'fails on egress, which is not enforced yet',
+      { ingress: [], egress: [] },
+      /policy.egress: .*egress is not enforced yet/,
+    ],
+    ['fails on a missing ingress', { mode: 'restrict' }, /policy.ingress: got nothing/],
+    ['fails on an unknown field', { ingress: [], ingres: [] }, /ingres/],
+  ])('%s', (_name, input, message) => {
+    expect(() => parsePolicy(input)).toThrow(ValidationError);
+    expect(() => parsePolicy(input)).toThrow(message);
+  });
+
+  it('fails on text that is neither JSON nor YAML, naming the source', () => {
+    expect(() => parsePolicyText('{ "mode": ', 'my-policy.json')).toThrow(
+      /my-policy.json: not JSON or YAML/,
+    );
+  });
+
+  it('fails on a missing file, naming the path', () => {
+    expect(() => loadPolicyFile('/nonexistent/policy.json')).toThrow(
+      /cannot read \/nonexistent\/policy.json/,
+    );
+  });
+
+  it('lists every problem at once, not only the first', () => {
+    try {
+      parsePolicy({ ingress: [{ protocol: 'tcp', ports: [70000], from: ['bad'] }] });
+      throw new Error('expected a ValidationError');
+    } catch (err) {
+      expect((err as ValidationError).problems).toHaveLength(2);
+    }
+  });
+});

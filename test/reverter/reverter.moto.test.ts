@@ -1,0 +1,203 @@
+/**
+ * The reverter against moto's EC2 (an independent emulator): real SDK calls, real rule IDs,
+ * read back with DescribeSecurityGroupRules.
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateManagedPrefixListCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  type IpPermission,
+} from '@aws-sdk/client-ec2';
+import { join } from 'node:path';
+import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { loadPolicyFile } from '../../handlers/policy/policy';
+import { rulesFromSecurityGroupRules, describeRule } from '../../handlers/policy/rules';
+import { makeHandler } from '../../handlers/reverter';
+import { startMoto, type MotoServer } from '../support/moto';
+
+const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+
+let moto: MotoServer;
+let ec2: EC2Client;
+/** Commands the handler sent, counted by the client itself, not by the handler. */
+let sent: string[];
+
+beforeAll(async () => {
+  moto = await startMoto();
+}, 60_000);
+afterAll(async () => {
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  sent = [];
+  ec2 = new EC2Client(moto.clientConfig);
+  ec2.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+});
+
+const handler = () => makeHandler({ ec2, policy: () => POLICY, limits: () => DEFAULT_LIMITS });
+
+async function createGroup(permissions: IpPermission[], tags: Record<string, string> = {}) {
+  const setup = new EC2Client(moto.clientConfig);
+  const vpc = await setup.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const g = await setup.send(
+    new CreateSecurityGroupCommand({
+      GroupName: `g-${Math.random().toString(36).slice(2)}`,
+      Description: 'test',
+      VpcId: vpc.Vpc!.VpcId,
+      TagSpecifications: Object.keys(tags).length
+        ? [
+            {
+              ResourceType: 'security-group',
+              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ]
+        : undefined,
+    }),
+  );
+  // moto wants ports on every permission; EC2 ignores them where they do not apply.
+  const withPorts = permissions.map((p) => ({ FromPort: -1, ToPort: -1, ...p }));
+  if (withPorts.length)
+    await setup.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: g.GroupId, IpPermissions: withPorts }),
+    );
+  return { groupId: g.GroupId!, setup };
+}
+
+async function ingressNow(groupId: string) {
+  const out = await new EC2Client(moto.clientConfig).send(
+    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+  );
+  return rulesFromSecurityGroupRules(out.SecurityGroupRules ?? [])
+    .map(describeRule)
+    .sort();
+}
+
+describe('reverter against moto EC2', () => {
+  it('narrows a group with mixed sources to exactly the plan, in 2 reads and 2 writes', async () => {
+    // GIVEN a group with world-open ports, IPv6, a prefix list and group references
+    const setup = new EC2Client(moto.clientConfig);
+    const pl = await setup.send(
+      new CreateManagedPrefixListCommand({
+        PrefixListName: 'corp',
+        MaxEntries: 5,
+        AddressFamily: 'IPv4',
+        Entries: [{ Cidr: '10.1.0.0/16' }],
+      }),
+    );
+    const plId = pl.PrefixList!.PrefixListId!;
+    const peer = await createGroup([]);
+    const { groupId } = await createGroup([
+      {
+        IpProtocol: 'tcp',
+        FromPort: 0,
+        ToPort: 65535,
+        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'everything' }],
+        Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+        PrefixListIds: [{ PrefixListId: plId }],
+        UserIdGroupPairs: [{ GroupId: peer.groupId }],
+      },
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+    ]);
+    // self reference, added once the group ID exists
+    await setup.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [
+          { IpProtocol: '-1', FromPort: -1, ToPort: -1, UserIdGroupPairs: [{ GroupId: groupId }] },
+        ],
+      }),
+    );
+
+    // WHEN the reverter runs through the real SDK
+    const res = await handler()({ groupIds: [groupId] });
+
+    // THEN the group holds exactly the allowed part of what it had
+    expect(res.results[0]?.status).toBe('remediated');
+    expect(await ingressNow(groupId)).toEqual(
+      [
+        'tcp 22 from 10.0.0.0/8',
+        'tcp 443 from 0.0.0.0/0',
+        'tcp 443 from ::/0',
+        'tcp 80 from 0.0.0.0/0',
+        'tcp 80 from ::/0',
+        `all traffic from ${groupId}`,
+      ].sort(),
+    );
+    // and the client saw 2 reads and 2 writes
+    expect(sent).toEqual([
+      'DescribeSecurityGroupsCommand',
+      'DescribeSecurityGroupRulesCommand',
+      'AuthorizeSecurityGroupIngressCommand',
+      'RevokeSecurityGroupIngressCommand',
+    ]);
+    expect(res.results[0]?.calls).toBe(4);
+  });
+
+  it('is idempotent: a second run finds the group compliant and writes nothing', async () => {
+    const { groupId } = await createGroup([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+    ]);
+    await handler()({ groupIds: [groupId] });
+    sent = [];
+    const second = await handler()({ groupIds: [groupId] });
+    expect(second.results[0]?.status).toBe('compliant');
+    expect(sent).toEqual(['DescribeSecurityGroupsCommand', 'DescribeSecurityGroupRulesCommand']);
+    expect(await ingressNow(groupId)).toEqual(['tcp 22 from 10.0.0.0/8']);
+  });
+
+  it('leaves an exempt group untouched', async () => {
+    const { groupId } = await createGroup(
+      [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      { 'first-responder:exempt': 'true' },
+    );
+    const res = await handler()({ groupIds: [groupId] });
+    expect(res.results[0]?.status).toBe('exempt');
+    expect(await ingressNow(groupId)).toEqual(['tcp 22 from 0.0.0.0/0']);
+  });
+
+  it('reports a group that does not exist as gone', async () => {
+    const res = await handler()({ groupIds: ['sg-0123456789abcdef0'] });
+    expect(res.results[0]?.status).toBe('gone');
+  });
+
+  it('dryRun leaves the group as it was', async () => {
+    const { groupId } = await createGroup([
+      { IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+    ]);
+    const res = await handler()({ groupIds: [groupId], dryRun: true });
+    expect(res.results[0]).toMatchObject({ status: 'planned', revoked: [{ fromPort: 3389 }] });
+    expect(await ingressNow(groupId)).toEqual(['tcp 3389 from 0.0.0.0/0']);
+  });
+
+  it('the deployed handler reaches the emulator through AWS_ENDPOINT_URL_EC2', async () => {
+    const { groupId } = await createGroup([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+    ]);
+    process.env.AWS_ENDPOINT_URL_EC2 = moto.endpoint;
+    process.env.FIRST_RESPONDER_POLICY = JSON.stringify({
+      ingress: [{ protocol: 'tcp', ports: [22], from: ['10.0.0.0/8'] }],
+    });
+    try {
+      jest.resetModules();
+      const { handler: deployed } =
+        (await import('../../handlers/reverter')) as typeof import('../../handlers/reverter');
+      const res = await deployed({ groupIds: [groupId] });
+      expect(res.results[0]?.status).toBe('remediated');
+      expect(await ingressNow(groupId)).toEqual(['tcp 22 from 10.0.0.0/8']);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_EC2;
+      delete process.env.FIRST_RESPONDER_POLICY;
+    }
+  });
+});
