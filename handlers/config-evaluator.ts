@@ -42,10 +42,7 @@ export interface ConfigEvaluatorResponse {
 async function listGroups(ec2: EC2Client): Promise<SecurityGroup[]> {
   const groups: SecurityGroup[] = [];
   try {
-    for await (const page of paginateDescribeSecurityGroups(
-      { client: ec2 },
-      { MaxResults: 1000 },
-    ))
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { MaxResults: 1000 }))
       groups.push(...(page.SecurityGroups ?? []));
   } catch (err) {
     throw new AwsCallError('DescribeSecurityGroups', errorMessage(err), { cause: err });

@@ -1,32 +1,60 @@
 /**
- * Lambda: revert security groups to the policy.
- * Parse (zod, before any AWS call) -> decide (planner) -> act (one authorize, one revoke).
+ * Lambda: revert security groups to the policy, for a list of groups or for an incident.
+ * Parse (zod, before any AWS call) -> decide (planner) -> act (one authorize, one revoke),
+ * and with an incident, record every step on its timeline.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createEc2Client } from './aws/ec2';
+import { revertForIncident } from './aws/incident-response';
+import { createIncidentsClient } from './aws/incidents';
 import { remediateGroups, type GroupResult, type RemediationLimits } from './aws/remediate';
+import { GROUP_ID } from './incident/targets';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { limitsFromEnv, policyFromEnv } from './shared/config';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
 import { parseOrThrow, ValidationError } from './shared/validation';
 
-export const GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+export const INCIDENT_ARN = /^arn:aws[a-z-]*:ssm-incidents::\d{12}:incident-record\/[^/]+\/[^/]+$/;
+
+/** Runbooks pass parameters as they are typed there: lists may come as JSON text, booleans as text. */
+const fromJsonText = (v: unknown): unknown =>
+  typeof v === 'string' && v.trim().startsWith('[') ? (JSON.parse(v) as unknown) : v;
+const stringList = z.preprocess(fromJsonText, z.array(z.string(), { error: 'a list of strings' }));
 
 const requestSchema = z
   .object({
     groupIds: z
-      .array(
-        z
-          .string()
-          .regex(GROUP_ID, { error: 'a security-group ID looks like sg-0123456789abcdef0' }),
-        { error: 'a list of security-group IDs' },
+      .preprocess(
+        fromJsonText,
+        z.array(
+          z
+            .string()
+            .regex(GROUP_ID, { error: 'a security-group ID looks like sg-0123456789abcdef0' }),
+          { error: 'a list of security-group IDs' },
+        ),
       )
-      .min(1, { error: 'list at least one security-group ID' }),
-    dryRun: z.boolean({ error: 'true or false' }).default(false),
+      .default([]),
+    dryRun: z
+      .union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' })
+      .transform((v) => v === true || v === 'true')
+      .default(false),
+    incidentRecordArn: z
+      .string()
+      .refine((v) => v === '' || INCIDENT_ARN.test(v), {
+        error: 'an incident record ARN: arn:aws:ssm-incidents::ACCOUNT:incident-record/PLAN/ID',
+      })
+      .default(''),
+    involvedResources: stringList.default([]),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.incidentRecordArn !== '' || r.groupIds.length > 0, {
+    error: 'give groupIds (at least one security-group ID) or an incidentRecordArn',
+    path: ['groupIds'],
+  });
 
 export type ReverterRequest = z.input<typeof requestSchema>;
 
@@ -35,12 +63,20 @@ export interface ReverterResponse {
   /** False when any group was refused or failed: the caller must not report success. */
   readonly ok: boolean;
   readonly results: readonly GroupResult[];
+  /** With an incident: the notes written on its timeline. */
+  readonly notes?: readonly string[];
 }
 
 export interface ReverterDeps {
   readonly ec2: EC2Client;
+  readonly incidents: SSMIncidentsClient;
   readonly policy: () => SecurityGroupPolicy;
   readonly limits: () => RemediationLimits;
+}
+
+/** Thrown after everything was recorded, so that the runbook step fails visibly. */
+export class RemediationIncompleteError extends Error {
+  override readonly name = 'RemediationIncompleteError';
 }
 
 export function parseRequest(event: unknown, limits: RemediationLimits) {
@@ -49,6 +85,10 @@ export function parseRequest(event: unknown, limits: RemediationLimits) {
     req = parseOrThrow(requestSchema, event, 'request');
   } catch (err) {
     if (err instanceof ValidationError) throw new InputError(err.message, { cause: err });
+    if (err instanceof SyntaxError)
+      throw new InputError(`request: a list parameter is not valid JSON (${err.message})`, {
+        cause: err,
+      });
     throw err;
   }
   const ids = [...new Set(req.groupIds)];
@@ -56,33 +96,68 @@ export function parseRequest(event: unknown, limits: RemediationLimits) {
     throw new InputError(
       `request.groupIds: got ${ids.length} groups, above the blast-radius limit of ${limits.maxGroupsPerCall} per call; nothing was changed. Split the request or raise MAX_GROUPS_PER_CALL`,
     );
-  return { groupIds: ids, dryRun: req.dryRun };
+  return { ...req, groupIds: ids };
 }
 
 export function makeHandler(deps: ReverterDeps) {
-  return async (event: unknown): Promise<ReverterResponse> => {
+  return async (
+    event: unknown,
+    context?: Pick<Context, 'awsRequestId'>,
+  ): Promise<ReverterResponse> => {
     const policy = deps.policy();
     const limits = deps.limits();
     const req = parseRequest(event, limits);
-    const results = await remediateGroups(deps.ec2, req.groupIds, {
-      policy,
-      limits,
-      dryRun: req.dryRun,
-    });
-    const ok = results.every((r) => r.status !== 'refused' && r.status !== 'failed');
+    const options = { policy, limits, dryRun: req.dryRun };
+
+    if (req.incidentRecordArn === '') {
+      const results = await remediateGroups(deps.ec2, req.groupIds, options);
+      const ok = results.every((r) => r.status !== 'refused' && r.status !== 'failed');
+      logger.info('reverter finished', { dryRun: req.dryRun, ok, statuses: statuses(results) });
+      return { dryRun: req.dryRun, ok, results };
+    }
+
+    const outcome = await revertForIncident(
+      deps,
+      {
+        incidentRecordArn: req.incidentRecordArn,
+        involvedResources: req.involvedResources,
+        groupIds: req.groupIds,
+        region: process.env.AWS_REGION ?? '',
+        pointer: {
+          logGroup: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+          logStream: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+          requestId: context?.awsRequestId,
+        },
+      },
+      options,
+    );
     logger.info('reverter finished', {
+      incidentRecordArn: req.incidentRecordArn,
       dryRun: req.dryRun,
-      ok,
-      statuses: Object.fromEntries(results.map((r) => [r.groupId, r.status])),
+      ok: outcome.ok,
+      statuses: statuses(outcome.results),
+      notes: outcome.notes,
     });
-    return { dryRun: req.dryRun, ok, results };
+    if (!outcome.ok)
+      throw new RemediationIncompleteError(
+        [
+          ...outcome.notes,
+          ...outcome.results
+            .filter((r) => r.status === 'refused' || r.status === 'failed')
+            .map((r) => `${r.groupId} ${r.status}: ${r.reason ?? ''}`),
+        ].join('; '),
+      );
+    return { dryRun: req.dryRun, ok: true, results: outcome.results, notes: outcome.notes };
   };
 }
 
+const statuses = (results: readonly GroupResult[]) =>
+  Object.fromEntries(results.map((r) => [r.groupId, r.status]));
+
 // Module scope: one client per container, reused across invocations.
-const ec2 = createEc2Client();
 export const handler = makeHandler({
-  ec2,
+  ec2: createEc2Client(),
+  incidents: createIncidentsClient(),
   policy: () => policyFromEnv(),
   limits: () => limitsFromEnv(),
 });

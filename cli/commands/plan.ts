@@ -49,7 +49,7 @@ export function readDescribeFile(path: string): SecurityGroup[] {
   } catch (err) {
     throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
   }
-  return parseOrThrow(describeSchema, doc, path).SecurityGroups as SecurityGroup[];
+  return parseOrThrow(describeSchema, doc, path).SecurityGroups;
 }
 
 // The CLI's JSON names rules by their content; rule IDs are an EC2 detail.

@@ -5,6 +5,7 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
@@ -12,14 +13,7 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import type { Plan } from '../policy/planner';
-import {
-  rulesFromSecurityGroupRules,
-  ruleKey,
-  snapshotFromDescribe,
-  toIpPermissions,
-  type GroupSnapshot,
-  type Rule,
-} from '../policy/rules';
+import { rulesFromSecurityGroupRules, ruleKey, toIpPermissions, type Rule } from '../policy/rules';
 import { AwsCallError, errorCode, errorMessage } from '../shared/errors';
 
 /** Adaptive retry rides out throttling; the SDK reads AWS_ENDPOINT_URL(_EC2) for emulators. */
@@ -71,8 +65,26 @@ export async function describeRules(ec2: EC2Client, groupId: string): Promise<Se
   return rules;
 }
 
-export async function readSnapshot(ec2: EC2Client, group: SecurityGroup): Promise<GroupSnapshot> {
-  return snapshotFromDescribe(group, await describeRules(ec2, group.GroupId!));
+/** The security groups of instances' network interfaces (GuardDuty names instances). */
+export async function instanceGroupIds(
+  ec2: EC2Client,
+  instanceIds: readonly string[],
+): Promise<string[]> {
+  if (instanceIds.length === 0) return [];
+  const ids = new Set<string>();
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [...instanceIds] }));
+    for (const r of out.Reservations ?? [])
+      for (const i of r.Instances ?? []) {
+        for (const eni of i.NetworkInterfaces ?? [])
+          for (const g of eni.Groups ?? []) if (g.GroupId) ids.add(g.GroupId);
+        for (const g of i.SecurityGroups ?? []) if (g.GroupId) ids.add(g.GroupId);
+      }
+  } catch (err) {
+    if (errorCode(err) === 'InvalidInstanceID.NotFound') return [];
+    throw new AwsCallError('DescribeInstances', errorMessage(err), { cause: err });
+  }
+  return [...ids];
 }
 
 export interface ApplyOutcome {

@@ -220,18 +220,21 @@ export function evaluateGroup(
 // The rule's invocation event
 // ---------------------------------------------------------------------------------------------
 
-const timestamp = z
-  .string({ error: 'an ISO 8601 time such as 2017-11-27T14:26:11.300Z' })
-  .refine((s) => !Number.isNaN(Date.parse(s)), {
-    error: 'an ISO 8601 time such as 2017-11-27T14:26:11.300Z',
-  })
-  .transform((s) => new Date(s));
+const TIME_HELP = 'an ISO 8601 time such as 2017-11-27T14:26:11.300Z';
+const timestamp = z.string({ error: TIME_HELP }).transform((s, ctx) => {
+  const t = new Date(s);
+  if (!Number.isNaN(t.getTime())) return t;
+  // Custom issues name the value themselves (see parseOrThrow).
+  ctx.addIssue({ code: 'custom', message: `got ${JSON.stringify(s)}; ${TIME_HELP}` });
+  return z.NEVER;
+});
 
 const resourceFields = {
   resourceType: z.string({ error: 'a resource type such as AWS::EC2::SecurityGroup' }).min(1),
   resourceId: z.string({ error: 'the resource ID' }).min(1),
   configurationItemStatus: z.string({
-    error: 'OK, ResourceDiscovered, ResourceNotRecorded, ResourceDeleted or ResourceDeletedNotRecorded',
+    error:
+      'OK, ResourceDiscovered, ResourceNotRecorded, ResourceDeleted or ResourceDeletedNotRecorded',
   }),
   configurationItemCaptureTime: timestamp.nullish(),
 };

@@ -2,12 +2,12 @@
 
 /** The caller sent something we will not act on. Nothing was changed. */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
 }
 
 /** An AWS call failed in a way that is not "already done". */
 export class AwsCallError extends Error {
-  override readonly name = 'AwsCallError';
+  override readonly name: string = 'AwsCallError';
   constructor(
     readonly operation: string,
     message: string,

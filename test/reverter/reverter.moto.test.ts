@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { loadPolicyFile } from '../../handlers/policy/policy';
 import { rulesFromSecurityGroupRules, describeRule } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';
+import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { startMoto, type MotoServer } from '../support/moto';
 
 const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
@@ -44,7 +45,13 @@ beforeEach(async () => {
   );
 });
 
-const handler = () => makeHandler({ ec2, policy: () => POLICY, limits: () => DEFAULT_LIMITS });
+const handler = () =>
+  makeHandler({
+    ec2,
+    incidents: new SSMIncidentsClient({}),
+    policy: () => POLICY,
+    limits: () => DEFAULT_LIMITS,
+  });
 
 async function createGroup(permissions: IpPermission[], tags: Record<string, string> = {}) {
   const setup = new EC2Client(moto.clientConfig);
@@ -190,8 +197,7 @@ describe('reverter against moto EC2', () => {
     });
     try {
       jest.resetModules();
-      const { handler: deployed } =
-        (await import('../../handlers/reverter')) as typeof import('../../handlers/reverter');
+      const { handler: deployed } = await import('../../handlers/reverter');
       const res = await deployed({ groupIds: [groupId] });
       expect(res.results[0]?.status).toBe('remediated');
       expect(await ingressNow(groupId)).toEqual(['tcp 22 from 10.0.0.0/8']);

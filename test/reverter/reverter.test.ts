@@ -14,6 +14,7 @@ import { createEc2Client, describeGroup } from '../../handlers/aws/ec2';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { loadPolicyFile } from '../../handlers/policy/policy';
 import { makeHandler } from '../../handlers/reverter';
+import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { InputError } from '../../handlers/shared/errors';
 import { logger } from '../../handlers/shared/logger';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ function awsError(code: string, message = code) {
 const ec2Mock = mockClient(EC2Client);
 const handler = makeHandler({
   ec2: new EC2Client({}),
+  incidents: new SSMIncidentsClient({}),
   policy: () => POLICY,
   limits: () => DEFAULT_LIMITS,
 });
@@ -268,8 +270,18 @@ describe('reverter handler', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['no groupIds', {}, /request.groupIds: got nothing/],
-    ['an empty list', { groupIds: [] }, /list at least one security-group ID/],
+    [
+      'no groupIds and no incident',
+      {},
+      /give groupIds \(at least one security-group ID\) or an incidentRecordArn/,
+    ],
+    ['an empty list and no incident', { groupIds: [] }, /give groupIds/],
+    [
+      'a malformed incident ARN',
+      { incidentRecordArn: 'arn:aws:s3:::bucket' },
+      /request.incidentRecordArn: .*an incident record ARN/,
+    ],
+    ['a list parameter that is not JSON', { groupIds: '[sg-1' }, /not valid JSON/],
     [
       'a malformed ID',
       { groupIds: ['sg-xyz'] },

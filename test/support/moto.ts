@@ -1,7 +1,8 @@
 /**
  * Starts a private moto server (an independent AWS API emulator) on a free loopback port for one
- * test file. Tests use it for the services moto implements faithfully: EC2 security groups,
- * EventBridge pattern matching with SQS targets, and AWS Config evaluations.
+ * test file. Tests use it where moto is a faithful second implementation: EC2 security groups and
+ * EventBridge pattern matching with SQS targets. (Its AWS Config PutEvaluations accepts TestMode
+ * calls but checks no field, so those tests also inspect what was sent.)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';

@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: the project's speed and size figures against their targets (issue 2).
+ * It reports; it is not a test: it exits 0 whatever the figures, and the figures are never
+ * asserted in a timed test.
+ *
+ *   plan    planGroup on 1,000-rule groups            median and p95 < 5 ms
+ *   ec2     EC2 calls per group, against moto          remediated <= 2 reads + 2 writes,
+ *                                                      compliant <= 2 reads
+ *   bundle  the reverter bundled with esbuild          ESM (tree-shaken SDK) < 900 KB
+ *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
+ */
+// First: the handlers read their environment when they load.
+import './env';
+import { cpus, loadavg } from 'node:os';
+import { benchEc2Calls } from './ec2-calls';
+import { benchPlan } from './plan';
+import { formatTable, summary, type Figure } from './report';
+import { benchSizeAndLoad } from './size-and-load';
+
+async function section(name: string, run: () => Figure[] | Promise<Figure[]>): Promise<Figure[]> {
+  const started = performance.now();
+  process.stderr.write(`bench: ${name}...`);
+  try {
+    return await run();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return [{ section: name, name: 'failed', value: message, target: '', verdict: 'ERROR' }];
+  } finally {
+    process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const figures = [
+    ...(await section('plan', benchPlan)),
+    ...(await section('ec2', benchEc2Calls)),
+    ...(await section('bundle+load', () => benchSizeAndLoad())),
+  ];
+  // Timings depend on the machine and on what else runs on it: print both with the figures.
+  const [load1] = loadavg();
+  process.stdout.write(
+    `\nfirst-responder bench: node ${process.version}, ${process.platform}/${process.arch}, ` +
+      `${cpus().length} CPUs, load average ${load1?.toFixed(2)} (1 min, when the bench ended)\n\n`,
+  );
+  process.stdout.write(formatTable(figures));
+  process.stdout.write(`\n${summary(figures)}\n`);
+}
+
+// Figures that miss a target still exit 0; only the bench itself crashing does not.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,144 @@
+/**
+ * What first-responder writes on an incident's timeline: one record per security group it
+ * touched (machine-readable, so `restore` can undo it), and notes for everything else.
+ * Pure: rendering and parsing only.
+ */
+import { z } from 'zod';
+import type { GroupResult } from '../aws/remediate';
+import { describeRule, ruleFromJson, type RuleJson } from '../policy/rules';
+
+/** CreateTimelineEvent's documented maximum for eventData. */
+export const TIMELINE_EVENT_DATA_MAX = 12_000;
+export const RECORD_KIND = 'first-responder/security-group';
+export const NOTE_KIND = 'first-responder/note';
+
+/** Where the complete record is when it does not fit on the timeline. */
+export interface LogPointer {
+  readonly logGroup?: string;
+  readonly logStream?: string;
+  readonly requestId?: string;
+}
+
+const ruleSchema = z
+  .object({
+    protocol: z.string(),
+    fromPort: z.number(),
+    toPort: z.number(),
+    description: z.string().optional(),
+    cidrIpv4: z.string().optional(),
+    cidrIpv6: z.string().optional(),
+    prefixListId: z.string().optional(),
+    referencedGroupId: z.string().optional(),
+    ruleId: z.string().optional(),
+  })
+  .refine(
+    (r) =>
+      [r.cidrIpv4, r.cidrIpv6, r.prefixListId, r.referencedGroupId].filter((v) => v !== undefined)
+        .length === 1,
+    { error: 'a rule has exactly one source' },
+  );
+
+export const remediationRecordSchema = z.object({
+  kind: z.literal(RECORD_KIND),
+  version: z.literal(1),
+  summary: z.string(),
+  groupId: z.string(),
+  status: z.enum(['compliant', 'remediated', 'planned', 'exempt', 'gone', 'refused', 'failed']),
+  reason: z.string().optional(),
+  revoked: z.array(ruleSchema),
+  authorized: z.array(ruleSchema),
+  /** The complete ingress before; left out (and pointed to) when it does not fit. */
+  before: z.array(ruleSchema).optional(),
+  beforeCount: z.number().optional(),
+  fullRecord: z
+    .object({
+      logGroup: z.string().optional(),
+      logStream: z.string().optional(),
+      requestId: z.string().optional(),
+    })
+    .optional(),
+});
+
+export type RemediationRecord = z.infer<typeof remediationRecordSchema>;
+
+const list = (rules: readonly RuleJson[]) =>
+  rules.map((r) => describeRule(ruleFromJson(r))).join(', ');
+
+/** One sentence a responder reads first. */
+export function summarize(result: GroupResult): string {
+  const g = result.groupId;
+  switch (result.status) {
+    case 'remediated':
+      return `${g}: revoked ${list(result.revoked) || 'nothing'}; authorized ${list(result.authorized) || 'nothing'}`;
+    case 'planned':
+      return `${g} (dry run): would revoke ${list(result.revoked) || 'nothing'}; would authorize ${list(result.authorized) || 'nothing'}`;
+    case 'compliant':
+      return `${g}: already complies with the policy, nothing changed`;
+    case 'exempt':
+      return `${g}: exempt (${result.reason ?? 'tagged'}), nothing changed`;
+    case 'gone':
+      return `${g}: no longer exists, nothing to change`;
+    case 'refused':
+      return `${g}: REFUSED, nothing changed: ${result.reason ?? ''}`;
+    case 'failed':
+      return `${g}: FAILED: ${result.reason ?? ''}${result.authorized.length ? `; already authorized ${list(result.authorized)}` : ''}`;
+  }
+}
+
+/**
+ * The timeline record for one group: complete when it fits in a timeline event; otherwise the
+ * before-state is left out and the record points to the log line that has everything.
+ */
+export function remediationRecord(result: GroupResult, pointer: LogPointer): string {
+  const record: RemediationRecord = {
+    kind: RECORD_KIND,
+    version: 1,
+    summary: summarize(result),
+    groupId: result.groupId,
+    status: result.status,
+    ...(result.reason ? { reason: result.reason } : {}),
+    revoked: [...result.revoked],
+    authorized: [...result.authorized],
+    ...(result.before ? { before: [...result.before] } : {}),
+  };
+  const full = JSON.stringify(record);
+  if (full.length <= TIMELINE_EVENT_DATA_MAX) return full;
+  const { before: _before, ...rest } = record;
+  const short = JSON.stringify({
+    ...rest,
+    beforeCount: result.before?.length ?? 0,
+    fullRecord: pointer,
+  });
+  if (short.length <= TIMELINE_EVENT_DATA_MAX) return short;
+  // Even the changes do not fit: keep the summary's head, the counts and the pointer.
+  return JSON.stringify({
+    kind: NOTE_KIND,
+    version: 1,
+    summary:
+      `${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`.slice(
+        0,
+        2000,
+      ),
+    fullRecord: pointer,
+  });
+}
+
+export function noteRecord(summary: string, details: Record<string, unknown> = {}): string {
+  const text = JSON.stringify({ kind: NOTE_KIND, version: 1, summary, ...details });
+  return text.length <= TIMELINE_EVENT_DATA_MAX
+    ? text
+    : JSON.stringify({ kind: NOTE_KIND, version: 1, summary: summary.slice(0, 4000) });
+}
+
+/** Reads a record back (for restore); undefined for anything else on the timeline. */
+export function parseRemediationRecord(
+  eventData: string | undefined,
+): RemediationRecord | undefined {
+  if (!eventData) return undefined;
+  try {
+    const parsed = remediationRecordSchema.safeParse(JSON.parse(eventData));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
