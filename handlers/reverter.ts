@@ -6,7 +6,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
 import { revertForIncident } from './aws/incident-response';
 import { createIncidentsClient } from './aws/incidents';

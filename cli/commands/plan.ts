@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { isExempt, planGroup } from '../../handlers/policy/planner';
-import { loadPolicyFile, type SecurityGroupPolicy } from '../../handlers/policy/policy';
+import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import {
   describeRule,
   ruleFromJson,

@@ -3,7 +3,7 @@
  * For now: the reverter's plan for the bundled example groups under the example policy.
  */
 import { join } from 'node:path';
-import { loadPolicyFile } from '../../handlers/policy/policy';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { planGroups, readDescribeFile, renderPlans } from './plan';
 
 export interface StartOptions {

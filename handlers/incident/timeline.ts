@@ -3,7 +3,7 @@
  * touched (machine-readable, so `restore` can undo it), and notes for everything else.
  * Pure: rendering and parsing only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GroupResult } from '../aws/remediate';
 import { describeRule, ruleFromJson, type RuleJson } from '../policy/rules';
 

@@ -19,14 +19,20 @@ const V6_BITS = 128;
 function parseIpv4(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
-  let value = 0n;
+  // Plain numbers first (one BigInt at the end): this runs for every rule of every group.
+  let value = 0;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
+    if (part.length === 0 || part.length > 3) return undefined;
+    let octet = 0;
+    for (let i = 0; i < part.length; i++) {
+      const d = part.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return undefined;
+      octet = octet * 10 + d;
+    }
     if (octet > 255) return undefined;
-    value = (value << 8n) | BigInt(octet);
+    value = value * 256 + octet;
   }
-  return value;
+  return BigInt(value);
 }
 
 function parseIpv6(text: string): bigint | undefined {
@@ -64,9 +70,17 @@ function bits(family: IpFamily): number {
   return family === 4 ? V4_BITS : V6_BITS;
 }
 
-function mask(family: IpFamily, prefix: number): bigint {
-  const total = bits(family);
+function computeMask(total: number, prefix: number): bigint {
   return ((1n << BigInt(total)) - 1n) ^ ((1n << BigInt(total - prefix)) - 1n);
+}
+// Masks are asked for on every containment test: build the 33 + 129 of them once.
+const MASKS: Record<IpFamily, readonly bigint[]> = {
+  4: Array.from({ length: V4_BITS + 1 }, (_, p) => computeMask(V4_BITS, p)),
+  6: Array.from({ length: V6_BITS + 1 }, (_, p) => computeMask(V6_BITS, p)),
+};
+
+function mask(family: IpFamily, prefix: number): bigint {
+  return MASKS[family][prefix]!;
 }
 
 /** Parses "a.b.c.d/n" or an IPv6 block; undefined when it is not a CIDR block. */
@@ -110,6 +124,11 @@ export function formatCidr(c: Cidr): string {
   const head = groups.slice(0, bestStart).join(':');
   const tail = groups.slice(bestStart + bestLen).join(':');
   return `${head}::${tail}/${c.prefix}`;
+}
+
+/** The network of `c` at a shorter prefix: the block of that size that contains it. */
+export function networkAt(c: Cidr, prefix: number): bigint {
+  return c.network & mask(c.family, prefix);
 }
 
 /** True when every address of `inner` is in `outer`. */

@@ -7,7 +7,7 @@
  * project's `GroupSnapshot`, so that Config, the reverter and the CLI judge a group by the same
  * planner.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../shared/errors';
 import { parseOrThrow, ValidationError } from '../shared/validation';
 import { isExempt, planGroup, type Plan } from './planner';

@@ -8,7 +8,7 @@
  * A rule that is wholly inside the policy stays untouched; a rule that is partly allowed is
  * revoked and its allowed pieces are authorized (narrowing, e.g. 0.0.0.0/0 -> 10.0.0.0/8).
  */
-import { cidrContains, cidrIntersect, formatCidr, parseCidr, type Cidr } from './cidr';
+import { cidrContains, cidrIntersect, formatCidr, networkAt, parseCidr, type Cidr } from './cidr';
 import type { PolicyEntry, PolicySource, SecurityGroupPolicy } from './policy';
 import {
   canonicalSource,
@@ -161,7 +161,41 @@ function sourceCovers(a: Source, b: Source): boolean {
 
 /** True when every packet `b` admits, `a` admits too. */
 export function ruleCovers(a: Rule, b: Rule): boolean {
-  return sourceCovers(a.source, b.source) && spanCovers(a, b);
+  // Port arithmetic is cheaper than CIDR arithmetic: test it first.
+  return spanCovers(a, b) && sourceCovers(a.source, b.source);
+}
+
+/** Whether one policy entry admits the whole rule: the common case, decided without allocating. */
+function entryAdmits(entry: PolicyEntry, rule: Rule, groupId: string): boolean {
+  if (entry.protocol !== '-1') {
+    if (entry.protocol !== rule.protocol) return false;
+    const ports = entry.ports;
+    if (ports) {
+      if (hasPortRange(rule.protocol)) {
+        if (!ports.some((r) => r.from <= rule.fromPort && rule.toPort <= r.to)) return false;
+      } else if (isIcmp(rule.protocol)) {
+        if (
+          rule.fromPort === -1 ||
+          !ports.some((r) => r.from <= rule.fromPort && rule.fromPort <= r.to)
+        )
+          return false;
+      }
+    }
+  }
+  const source = rule.source;
+  return entry.from.some((allowed) => {
+    switch (allowed.kind) {
+      case 'self':
+        return source.kind === 'referencedGroupId' && source.value === groupId;
+      case 'prefixListId':
+      case 'referencedGroupId':
+        return source.kind === allowed.kind && source.value === allowed.value;
+      case 'cidr': {
+        const c = cidrOf(source);
+        return c !== undefined && cidrContains(allowed.cidr, c);
+      }
+    }
+  });
 }
 
 /**
@@ -198,17 +232,63 @@ function mergePieces(pieces: Rule[]): Rule[] {
   return [...merged, ...rest];
 }
 
-/** Drops rules that another rule (kept, or earlier in the list) already admits. */
-function withoutRedundant(candidates: Rule[], kept: readonly Rule[]): Rule[] {
-  const out: Rule[] = [];
-  candidates.forEach((c, i) => {
-    if (kept.some((k) => ruleCovers(k, c))) return;
-    const redundant = candidates.some(
-      (d, j) => j !== i && ruleCovers(d, c) && (!ruleCovers(c, d) || j < i),
-    );
-    if (!redundant) out.push(c);
-  });
-  return out;
+/** How much a rule admits, for ordering only: a rule sorts before every rule it covers. */
+function breadth(rule: Rule): [number, number] {
+  let span: number;
+  if (rule.protocol === '-1') span = Number.MAX_SAFE_INTEGER;
+  else if (hasPortRange(rule.protocol)) span = rule.toPort - rule.fromPort + 1;
+  else if (isIcmp(rule.protocol))
+    span = rule.fromPort === -1 ? 65536 : rule.toPort === -1 ? 256 : 1;
+  else span = 65536;
+  return [span, cidrOf(rule.source)?.prefix ?? 0];
+}
+
+/**
+ * Answers "does some rule already admit this one?" without scanning every rule: rules are filed by
+ * source, CIDR sources by network, and a lookup tries each prefix length present (at most 129).
+ */
+class CoverIndex {
+  private readonly bySource = new Map<string, Rule[]>();
+  private readonly prefixes: Record<4 | 6, Set<number>> = { 4: new Set(), 6: new Set() };
+
+  private static key(kind: string, c: Cidr | undefined, prefix: number, value: string): string {
+    return c ? `${kind}/${prefix}/${networkAt(c, prefix).toString(36)}` : `${kind}:${value}`;
+  }
+
+  add(rule: Rule): void {
+    const c = cidrOf(rule.source);
+    const key = CoverIndex.key(rule.source.kind, c, c?.prefix ?? 0, rule.source.value);
+    const list = this.bySource.get(key);
+    if (list) list.push(rule);
+    else this.bySource.set(key, [rule]);
+    if (c) this.prefixes[c.family].add(c.prefix);
+  }
+
+  covers(rule: Rule): boolean {
+    const c = cidrOf(rule.source);
+    const kind = rule.source.kind;
+    const hit = (key: string) => this.bySource.get(key)?.some((k) => spanCovers(k, rule)) ?? false;
+    if (!c) return hit(CoverIndex.key(kind, undefined, 0, rule.source.value));
+    for (const p of this.prefixes[c.family])
+      if (p <= c.prefix && hit(CoverIndex.key(kind, c, p, ''))) return true;
+    return false;
+  }
+}
+
+/** Drops rules that a kept rule, or a broader (or earlier equal) candidate, already admits. */
+function withoutRedundant(candidates: readonly Rule[], kept: readonly Rule[]): Set<Rule> {
+  const index = new CoverIndex();
+  for (const k of kept) index.add(k);
+  const order = candidates
+    .map((rule, i) => ({ rule, i, b: breadth(rule) }))
+    .sort((x, y) => y.b[0] - x.b[0] || x.b[1] - y.b[1] || x.i - y.i);
+  const keep = new Set<Rule>();
+  for (const { rule } of order) {
+    if (index.covers(rule)) continue;
+    index.add(rule);
+    keep.add(rule);
+  }
+  return keep;
 }
 
 function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Plan {
@@ -216,6 +296,10 @@ function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Pl
   const revoke: PlannedChange[] = [];
   const narrowed: { rule: Rule; from: Rule }[] = [];
   for (const rule of group.ingress) {
+    if (entries.some((e) => entryAdmits(e, rule, group.groupId))) {
+      kept.push(rule);
+      continue;
+    }
     const pieces = mergePieces(entries.flatMap((e) => intersect(rule, e, group.groupId)));
     if (pieces.some((p) => ruleCovers(p, rule))) {
       kept.push(rule);
@@ -235,7 +319,7 @@ function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Pl
     kept,
   );
   const authorize = narrowed
-    .filter((n) => keep.includes(n.rule))
+    .filter((n) => keep.has(n.rule))
     .map((n) => ({
       rule: n.rule,
       reason: `the part of ${describeRule(n.from)} that the policy allows`,

@@ -2,9 +2,7 @@
  * The security-group policy: what ingress a group may keep (restrict) or must have (exact).
  * Parsed and checked once, before anything runs; everything downstream takes the parsed form.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow, ValidationError } from '../shared/validation';
 import { parseCidr, type Cidr } from './cidr';
 import { hasPortRange, isIcmp, normalizeProtocol } from './rules';
@@ -201,29 +199,15 @@ export function parsePolicy(input: unknown): SecurityGroupPolicy {
   return { mode: p.mode, ingress: p.ingress, exempt: p.exempt };
 }
 
-/** Reads a JSON or YAML policy document. */
-export function parsePolicyText(text: string, source = 'policy'): SecurityGroupPolicy {
+/** Reads a JSON policy document: the Lambda path, which does not need (or bundle) a YAML parser. */
+export function parsePolicyJson(text: string, source = 'policy'): SecurityGroupPolicy {
   let doc: unknown;
   try {
-    doc = parseYaml(text); // YAML is a superset of JSON
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new ValidationError(
-      'policy',
-      [`${source}: not JSON or YAML (${(err as Error).message.split('\n')[0]})`],
-      { cause: err },
-    );
-  }
-  return parsePolicy(doc);
-}
-
-export function loadPolicyFile(path: string): SecurityGroupPolicy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ValidationError('policy', [`cannot read ${path}: ${(err as Error).message}`], {
+    throw new ValidationError('policy', [`${source}: not JSON (${(err as Error).message})`], {
       cause: err,
     });
   }
-  return parsePolicyText(text, path);
+  return parsePolicy(doc);
 }

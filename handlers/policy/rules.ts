@@ -6,7 +6,7 @@
  * That is also the unit EC2 gives a rule ID to, so plans can revoke by ID.
  */
 import type { IpPermission, SecurityGroup, SecurityGroupRule } from '@aws-sdk/client-ec2';
-import { formatCidr, parseCidr } from './cidr';
+import { parseCidr } from './cidr';
 
 export type SourceKind = 'cidrIpv4' | 'cidrIpv6' | 'prefixListId' | 'referencedGroupId';
 
@@ -115,7 +115,10 @@ export function makeRule(
 export function canonicalSource(source: Source): string {
   if (source.kind === 'cidrIpv4' || source.kind === 'cidrIpv6') {
     const c = parseCidr(source.value);
-    return `${source.kind}:${c ? formatCidr(c) : source.value}`;
+    // The network as a number: equal for every spelling of the block, and cheap to build.
+    return c
+      ? `${source.kind}:${c.network.toString(36)}/${c.prefix}`
+      : `${source.kind}:${source.value}`;
   }
   return `${source.kind}:${source.value}`;
 }

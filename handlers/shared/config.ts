@@ -1,5 +1,5 @@
 /** What a handler reads from its environment, parsed once per cold start. */
-import { parsePolicyText, type SecurityGroupPolicy } from '../policy/policy';
+import { parsePolicyJson, type SecurityGroupPolicy } from '../policy/policy';
 import { InputError } from './errors';
 import { DEFAULT_LIMITS, type RemediationLimits } from '../aws/remediate';
 
@@ -11,7 +11,7 @@ let cached: { text: string; policy: SecurityGroupPolicy } | undefined;
 export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): SecurityGroupPolicy {
   const text = env[POLICY_ENV];
   if (!text) throw new InputError(`${POLICY_ENV} is not set: the function has no policy to apply`);
-  if (cached?.text !== text) cached = { text, policy: parsePolicyText(text, POLICY_ENV) };
+  if (cached?.text !== text) cached = { text, policy: parsePolicyJson(text, POLICY_ENV) };
   return cached.policy;
 }
 

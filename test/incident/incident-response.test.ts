@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
-import { loadPolicyFile } from '../../handlers/policy/policy';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
 import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
 

@@ -1,4 +1,5 @@
-import { parsePolicy, parsePolicyText, loadPolicyFile } from '../../handlers/policy/policy';
+import { parsePolicy } from '../../handlers/policy/policy';
+import { loadPolicyFile, parsePolicyText } from '../../handlers/policy/policy-file';
 import { ValidationError } from '../../handlers/shared/validation';
 import { join } from 'node:path';
 

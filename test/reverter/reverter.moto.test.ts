@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
-import { loadPolicyFile } from '../../handlers/policy/policy';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { rulesFromSecurityGroupRules, describeRule } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';

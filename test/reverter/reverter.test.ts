@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEc2Client, describeGroup } from '../../handlers/aws/ec2';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
-import { loadPolicyFile } from '../../handlers/policy/policy';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { InputError } from '../../handlers/shared/errors';
