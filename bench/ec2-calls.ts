@@ -12,7 +12,7 @@ import {
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../handlers/aws/remediate';
-import { loadPolicyFile } from '../handlers/policy/policy';
+import { loadPolicyFile } from '../handlers/policy/policy-file';
 import { makeHandler } from '../handlers/reverter';
 import { startMoto, type MotoServer } from '../test/support/moto';
 import { check, type Figure } from './report';

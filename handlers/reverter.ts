@@ -8,7 +8,7 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
-import { revertForIncident } from './aws/incident-response';
+import { incompleteReason, revertForIncident } from './aws/incident-response';
 import { createIncidentsClient } from './aws/incidents';
 import { remediateGroups, type GroupResult, type RemediationLimits } from './aws/remediate';
 import { GROUP_ID } from './incident/targets';
@@ -16,39 +16,17 @@ import type { SecurityGroupPolicy } from './policy/policy';
 import { limitsFromEnv, policyFromEnv } from './shared/config';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
-import { parseOrThrow, ValidationError } from './shared/validation';
-
-export const INCIDENT_ARN = /^arn:aws[a-z-]*:ssm-incidents::\d{12}:incident-record\/[^/]+\/[^/]+$/;
-
-/** Runbooks pass parameters as they are typed there: lists may come as JSON text, booleans as text. */
-const fromJsonText = (v: unknown): unknown =>
-  typeof v === 'string' && v.trim().startsWith('[') ? (JSON.parse(v) as unknown) : v;
-const stringList = z.preprocess(fromJsonText, z.array(z.string(), { error: 'a list of strings' }));
+import { booleanText, incidentArn, parseRequestOrThrow, stringList } from './shared/requests';
 
 const requestSchema = z
   .object({
-    groupIds: z
-      .preprocess(
-        fromJsonText,
-        z.array(
-          z
-            .string()
-            .regex(GROUP_ID, { error: 'a security-group ID looks like sg-0123456789abcdef0' }),
-          { error: 'a list of security-group IDs' },
-        ),
-      )
-      .default([]),
-    dryRun: z
-      .union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' })
-      .transform((v) => v === true || v === 'true')
-      .default(false),
-    incidentRecordArn: z
-      .string()
-      .refine((v) => v === '' || INCIDENT_ARN.test(v), {
-        error: 'an incident record ARN: arn:aws:ssm-incidents::ACCOUNT:incident-record/PLAN/ID',
-      })
-      .default(''),
-    involvedResources: stringList.default([]),
+    groupIds: stringList(
+      z.string().regex(GROUP_ID, { error: 'a security-group ID looks like sg-0123456789abcdef0' }),
+      'a list of security-group IDs',
+    ).default([]),
+    dryRun: booleanText.default(false),
+    incidentRecordArn: z.union([z.literal(''), incidentArn]).default(''),
+    involvedResources: stringList(z.string(), 'a list of resource ARNs').default([]),
   })
   .strict()
   .refine((r) => r.incidentRecordArn !== '' || r.groupIds.length > 0, {
@@ -80,17 +58,7 @@ export class RemediationIncompleteError extends Error {
 }
 
 export function parseRequest(event: unknown, limits: RemediationLimits) {
-  let req;
-  try {
-    req = parseOrThrow(requestSchema, event, 'request');
-  } catch (err) {
-    if (err instanceof ValidationError) throw new InputError(err.message, { cause: err });
-    if (err instanceof SyntaxError)
-      throw new InputError(`request: a list parameter is not valid JSON (${err.message})`, {
-        cause: err,
-      });
-    throw err;
-  }
+  const req = parseRequestOrThrow(requestSchema, event);
   const ids = [...new Set(req.groupIds)];
   if (ids.length > limits.maxGroupsPerCall)
     throw new InputError(
@@ -138,15 +106,7 @@ export function makeHandler(deps: ReverterDeps) {
       statuses: statuses(outcome.results),
       notes: outcome.notes,
     });
-    if (!outcome.ok)
-      throw new RemediationIncompleteError(
-        [
-          ...outcome.notes,
-          ...outcome.results
-            .filter((r) => r.status === 'refused' || r.status === 'failed')
-            .map((r) => `${r.groupId} ${r.status}: ${r.reason ?? ''}`),
-        ].join('; '),
-      );
+    if (!outcome.ok) throw new RemediationIncompleteError(incompleteReason(outcome));
     return { dryRun: req.dryRun, ok: true, results: outcome.results, notes: outcome.notes };
   };
 }

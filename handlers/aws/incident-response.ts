@@ -2,14 +2,21 @@
  * From an incident to reverted groups, with everything recorded on the incident: resolve the
  * targets, revert them, and write one timeline record per group plus notes for the rest.
  */
-import { createHash } from 'node:crypto';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { resolveTargets, type Targets } from '../incident/targets';
-import { noteRecord, remediationRecord, type LogPointer } from '../incident/timeline';
+import { remediationRecord, type LogPointer } from '../incident/timeline';
+import type { Trigger } from '../incident/trigger';
 import { logger } from '../shared/logger';
 import { instanceGroupIds } from './ec2';
-import { addRelatedResource, addTimelineEvent, incidentArnParts, readTrigger } from './incidents';
+import {
+  addNote,
+  addRelatedResource,
+  addTimelineEvent,
+  clientToken,
+  incidentArnParts,
+  readTrigger,
+} from './incidents';
 import {
   DEFAULT_LIMITS,
   remediateGroups,
@@ -40,14 +47,12 @@ export interface IncidentOutcome {
   readonly notes: readonly string[];
 }
 
-function token(...parts: (string | undefined)[]): string {
-  return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 64);
-}
-
+/** `trigger`: pass it when the caller has read it already, to save the two reads. */
 export async function revertForIncident(
   clients: IncidentClients,
   req: IncidentRequest,
   options: RemediationOptions,
+  known?: Trigger,
 ): Promise<IncidentOutcome> {
   const arn = req.incidentRecordArn;
   const parts = incidentArnParts(arn);
@@ -58,13 +63,12 @@ export async function revertForIncident(
   const notes: string[] = [];
   const note = async (summary: string, details: Record<string, unknown> = {}) => {
     notes.push(summary);
-    await addTimelineEvent(clients.incidents, arn, {
-      eventData: noteRecord(summary, details),
-      clientToken: token(arn, summary, req.pointer.requestId),
-    });
+    await addNote(clients.incidents, arn, summary, { details, requestId: req.pointer.requestId });
   };
 
-  const trigger = req.groupIds.length ? undefined : await readTrigger(clients.incidents, arn);
+  const trigger = req.groupIds.length
+    ? undefined
+    : (known ?? (await readTrigger(clients.incidents, arn)));
   const targets = resolveTargets({
     ...(trigger ? { trigger } : {}),
     involvedResources: req.involvedResources,
@@ -111,7 +115,7 @@ export async function revertForIncident(
     await addTimelineEvent(clients.incidents, arn, {
       eventData: remediationRecord(result, req.pointer),
       ...(resource ? { references: [resource] } : {}),
-      clientToken: token(arn, result.groupId, result.status, req.pointer.requestId),
+      clientToken: clientToken(arn, result.groupId, result.status, req.pointer.requestId),
     });
     if (resource && result.status !== 'gone')
       await addRelatedResource(
@@ -123,4 +127,12 @@ export async function revertForIncident(
   }
   const ok = results.every((r) => r.status !== 'refused' && r.status !== 'failed');
   return { ok, targets, results, notes };
+}
+
+/** Why an outcome is not ok, in one line for the error that fails the runbook step. */
+export function incompleteReason(outcome: IncidentOutcome): string {
+  const failed = outcome.results
+    .filter((r) => r.status === 'refused' || r.status === 'failed')
+    .map((r) => `${r.groupId} ${r.status}: ${r.reason ?? ''}`);
+  return [...outcome.notes, ...failed].join('; ');
 }

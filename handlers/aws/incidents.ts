@@ -9,6 +9,8 @@ import {
   SSMIncidentsClient,
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
+import { createHash } from 'node:crypto';
+import { noteRecord } from '../incident/timeline';
 import { parseTrigger, TRIGGER_EVENT_TYPE, type Trigger } from '../incident/trigger';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../shared/errors';
 
@@ -89,6 +91,24 @@ export async function addTimelineEvent(
   } catch (err) {
     throw wrap('CreateTimelineEvent', incidentRecordArn, err);
   }
+}
+
+/** The same parts give the same token, so a retried invocation writes each event once. */
+export function clientToken(...parts: (string | undefined)[]): string {
+  return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 64);
+}
+
+/** A note on the timeline: a summary a person reads, with details for scripts. */
+export async function addNote(
+  client: SSMIncidentsClient,
+  incidentRecordArn: string,
+  summary: string,
+  options: { readonly details?: Record<string, unknown>; readonly requestId?: string } = {},
+): Promise<void> {
+  await addTimelineEvent(client, incidentRecordArn, {
+    eventData: noteRecord(summary, options.details),
+    clientToken: clientToken(incidentRecordArn, summary, options.requestId),
+  });
 }
 
 /** Adds a resource as a related item; one that is already there counts as added. */

@@ -1,0 +1,110 @@
+/**
+ * Lambda: GuardDuty finding response. Records the finding's type, severity, resource and a
+ * console link on the incident; reverts the instance's security groups under the policy when
+ * the finding concerns an EC2 instance at or above the configured severity (Critical by default).
+ */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
+import type { Context } from 'aws-lambda';
+import { createEc2Client } from './aws/ec2';
+import { incompleteReason, revertForIncident } from './aws/incident-response';
+import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
+import type { GroupResult, RemediationLimits } from './aws/remediate';
+import {
+  DEFAULT_REVERT_MIN_SEVERITY,
+  describeFinding,
+  revertDecision,
+  summarizeFinding,
+  type Finding,
+} from './incident/guardduty';
+import type { SecurityGroupPolicy } from './policy/policy';
+import { limitsFromEnv, policyFromEnv } from './shared/config';
+import { InputError } from './shared/errors';
+import { logger } from './shared/logger';
+import { incidentRequestSchema, parseRequestOrThrow } from './shared/requests';
+
+export const REVERT_MIN_SEVERITY_ENV = 'GUARDDUTY_REVERT_MIN_SEVERITY';
+
+/** "never" switches reverting off; a number from 1 to 10 is the lowest severity that reverts. */
+export function revertMinSeverityFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[REVERT_MIN_SEVERITY_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_REVERT_MIN_SEVERITY;
+  if (raw === 'never') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 1 || n > 10)
+    throw new InputError(
+      `${REVERT_MIN_SEVERITY_ENV} is ${JSON.stringify(raw)}; use a number from 1 to 10, or "never"`,
+    );
+  return n;
+}
+
+export interface GuardDutyResponseDeps {
+  readonly ec2: EC2Client;
+  readonly incidents: SSMIncidentsClient;
+  readonly policy: () => SecurityGroupPolicy;
+  readonly limits: () => RemediationLimits;
+  readonly revertMinSeverity: () => number | undefined;
+}
+
+export interface GuardDutyResponse {
+  readonly finding: Finding;
+  readonly reverted: boolean;
+  readonly results: readonly GroupResult[];
+}
+
+export class ResponseIncompleteError extends Error {
+  override readonly name = 'ResponseIncompleteError';
+}
+
+export function makeHandler(deps: GuardDutyResponseDeps) {
+  return async (
+    event: unknown,
+    context?: Pick<Context, 'awsRequestId'>,
+  ): Promise<GuardDutyResponse> => {
+    const req = parseRequestOrThrow(incidentRequestSchema, event);
+    const minSeverity = deps.revertMinSeverity();
+    const arn = req.incidentRecordArn;
+    const requestId = context?.awsRequestId;
+    const trigger = await readTrigger(deps.incidents, arn);
+    if (trigger.status !== 'event') {
+      const summary = `GuardDuty response could not read the finding that opened this incident: ${trigger.reason}. Open the finding in the GuardDuty console.`;
+      await addNote(deps.incidents, arn, summary, { requestId });
+      throw new ResponseIncompleteError(summary);
+    }
+    const finding = describeFinding(trigger.event);
+    const decision = revertDecision(finding, minSeverity);
+    const summary = finding.sample
+      ? `${summarizeFinding(finding)}. Sample finding received: detection, incident and runbook work end to end. Nothing was changed.`
+      : `${summarizeFinding(finding)}. ${decision.revert ? 'Reverting the instance security groups to the policy.' : `Security groups not reverted: ${decision.reason}.`}`;
+    await addNote(deps.incidents, arn, summary, { details: { finding }, requestId });
+    logger.info('guardduty finding recorded', { incidentRecordArn: arn, finding, decision });
+    if (!decision.revert) return { finding, reverted: false, results: [] };
+
+    const outcome = await revertForIncident(
+      deps,
+      {
+        incidentRecordArn: arn,
+        involvedResources: req.involvedResources,
+        groupIds: [],
+        region: process.env.AWS_REGION ?? '',
+        pointer: {
+          logGroup: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+          logStream: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+          requestId,
+        },
+      },
+      { policy: deps.policy(), limits: deps.limits() },
+      trigger,
+    );
+    if (!outcome.ok) throw new ResponseIncompleteError(incompleteReason(outcome));
+    return { finding, reverted: true, results: outcome.results };
+  };
+}
+
+export const handler = makeHandler({
+  ec2: createEc2Client(),
+  incidents: createIncidentsClient(),
+  policy: () => policyFromEnv(),
+  limits: () => limitsFromEnv(),
+  revertMinSeverity: () => revertMinSeverityFromEnv(),
+});

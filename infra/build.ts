@@ -1,0 +1,105 @@
+/**
+ * Builds the whole app from a configuration object, so that tests and `npm start` synthesize in
+ * process, and `infra/app.ts` (what `cdk` runs) is a thin wrapper around it.
+ */
+import { App } from 'aws-cdk-lib';
+import { accountOf, regionOf, type FirstResponderConfig } from './config';
+import { attachNagPacks } from './nag';
+import { FirstResponderStack } from './stacks/first-responder-stack';
+import {
+  ROOT_EVENTS_REGION,
+  RootActivityForwarderStack,
+} from './stacks/root-activity-forwarder-stack';
+
+export interface BuildOptions {
+  /**
+   * Build into this app (what `cdk` runs passes its own, which carries the CLI's context).
+   * @default a new App
+   */
+  readonly app?: App;
+  /**
+   * Where the cloud assembly goes when a new App is made.
+   * @default a temporary directory
+   */
+  readonly outdir?: string;
+  /**
+   * Bundle the functions with esbuild. Template-only tests turn it off to save time.
+   * @default true
+   */
+  readonly bundle?: boolean;
+  /**
+   * Attach the cdk-nag packs.
+   * @default true
+   */
+  readonly nag?: boolean;
+  /**
+   * Throw at synth when a validation plugin (cdk-nag) reports an error. The summary turns this off
+   * to report the findings instead.
+   * @default true
+   */
+  readonly failOnValidationErrors?: boolean;
+  /**
+   * Where CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION are read from.
+   * @default process.env
+   */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly config: FirstResponderConfig;
+  readonly region: string;
+  /** Undefined when the app is account-agnostic. */
+  readonly account?: string;
+  readonly main: FirstResponderStack;
+  /** Present when the app's region is not us-east-1. */
+  readonly forwarder?: RootActivityForwarderStack;
+}
+
+export function buildApp(config: FirstResponderConfig, options: BuildOptions = {}): BuiltApp {
+  const context: Record<string, unknown> = {};
+  // An empty list of bundling stacks skips esbuild; CDK then stages a placeholder asset.
+  if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
+  if (options.failOnValidationErrors === false)
+    context['@aws-cdk/core:failSynthOnValidationErrors'] = false;
+  const app =
+    options.app ??
+    new App({
+      ...(options.outdir ? { outdir: options.outdir } : {}),
+      context,
+      // cfn-lint checks the same templates in the tests and `npm start`; the built-in check only
+      // adds seconds per synth. `cdk synth` (infra/app.ts) keeps it.
+      builtinCloudFormationValidation: false,
+    });
+  if (options.app) for (const [k, v] of Object.entries(context)) app.node.setContext(k, v);
+
+  const env = options.env ?? process.env;
+  const region = regionOf(config, env);
+  const account = accountOf(config, env);
+  const main = new FirstResponderStack(app, config.app.stackName, {
+    stackName: config.app.stackName,
+    description: 'first-responder: automated security incident response on Incident Manager.',
+    env: { region, ...(account ? { account } : {}) },
+    config,
+  });
+  const forwarder =
+    region === ROOT_EVENTS_REGION
+      ? undefined
+      : new RootActivityForwarderStack(app, `${config.app.stackName}-RootActivity`, {
+          stackName: `${config.app.stackName}-RootActivity`,
+          description: `first-responder: forwards root-user activity from us-east-1 to ${region}.`,
+          env: { region: ROOT_EVENTS_REGION, ...(account ? { account } : {}) },
+          prefix: config.app.prefix,
+          homeRegion: region,
+          tags: config.app.tags,
+        });
+  if (options.nag !== false) attachNagPacks(app);
+  return {
+    app,
+    config,
+    region,
+    ...(account ? { account } : {}),
+    main,
+    ...(forwarder ? { forwarder } : {}),
+  };
+}

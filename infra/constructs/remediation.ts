@@ -1,0 +1,330 @@
+/**
+ * The handlers as Lambda functions: bundled by the local esbuild (never Docker), on the newest
+ * Node.js runtime, each with its own role, customer-managed policy and log group.
+ *
+ * Least privilege is the point: the functions that change security groups may revoke or
+ * authorize ingress only on groups WITHOUT the policy's exempt tag, enforced by an explicit IAM
+ * Deny, so even a bug in the handler cannot touch an exempt group.
+ */
+import { join } from 'node:path';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ExemptTag } from '../../handlers/policy/policy';
+import { acknowledge, nagEnv } from '../nag';
+import { HANDLER_IDS, REPO_ROOT, type HandlerId } from '../runbooks';
+
+/** The newest Node.js runtime aws-cdk-lib 2.276 offers. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** What each handler is and needs. */
+export const HANDLERS: Record<
+  HandlerId,
+  {
+    readonly entry: string;
+    readonly slug: string;
+    readonly description: string;
+    readonly timeout: Duration;
+    /** Reads the security-group policy from FIRST_RESPONDER_POLICY. */
+    readonly needsPolicy: boolean;
+    /** May revoke and authorize ingress (on groups without the exempt tag). */
+    readonly changesSecurityGroups: boolean;
+    /** Reads and writes the incident timeline. */
+    readonly writesTimeline: boolean;
+  }
+> = {
+  reverter: {
+    entry: 'handlers/reverter.ts',
+    slug: 'reverter',
+    description: 'Reverts security groups to the security-group policy.',
+    timeout: Duration.minutes(4),
+    needsPolicy: true,
+    changesSecurityGroups: true,
+    writesTimeline: true,
+  },
+  guarddutyResponse: {
+    entry: 'handlers/guardduty-response.ts',
+    slug: 'guardduty-response',
+    description: 'Responds to a GuardDuty finding incident.',
+    timeout: Duration.minutes(4),
+    needsPolicy: true,
+    changesSecurityGroups: true,
+    writesTimeline: true,
+  },
+  rootTriage: {
+    entry: 'handlers/root-triage.ts',
+    slug: 'root-triage',
+    description: 'Triages root-user activity incidents.',
+    timeout: Duration.minutes(2),
+    needsPolicy: false,
+    changesSecurityGroups: false,
+    writesTimeline: true,
+  },
+  configEvaluator: {
+    entry: 'handlers/config-evaluator.ts',
+    slug: 'config-evaluator',
+    description: 'Evaluates security groups against the policy for AWS Config.',
+    timeout: Duration.minutes(1),
+    needsPolicy: true,
+    changesSecurityGroups: false,
+    writesTimeline: false,
+  },
+};
+
+/** EC2 reads every handler that looks at security groups needs; they take no resource ARN. */
+const EC2_READS = [
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSecurityGroupRules',
+  'ec2:DescribeInstances',
+];
+/** The only EC2 writes in the app. */
+export const EC2_WRITES = ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'];
+/** What the handlers do on an incident record. */
+export const TIMELINE_ACTIONS = [
+  'ssm-incidents:GetIncidentRecord',
+  'ssm-incidents:ListTimelineEvents',
+  'ssm-incidents:GetTimelineEvent',
+  'ssm-incidents:CreateTimelineEvent',
+  'ssm-incidents:UpdateRelatedItems',
+];
+
+export interface RemediationProps {
+  /** Prefix of names, e.g. "first-responder". */
+  readonly prefix: string;
+  /** The policy document as compact JSON (FIRST_RESPONDER_POLICY). */
+  readonly policyJson: string;
+  /** The policy's exempt tag: the IAM Deny condition. */
+  readonly exempt: ExemptTag;
+  /** Names of the response plans whose incident records the handlers may read and annotate. */
+  readonly responsePlanNames: readonly string[];
+  /** Retention of every log group. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * KMS key that encrypts the log groups.
+   * @default CloudWatch Logs' own encryption
+   */
+  readonly logKmsKeyArn?: string;
+  /**
+   * MAX_REVOKES_PER_GROUP of the reverter.
+   * @default the handler's default
+   */
+  readonly maxRevokesPerGroup?: number;
+  /**
+   * MAX_GROUPS_PER_CALL of the reverter.
+   * @default the handler's default
+   */
+  readonly maxGroupsPerCall?: number;
+}
+
+export class Remediation extends Construct {
+  readonly functions: Record<HandlerId, NodejsFunction>;
+  readonly roles: Record<HandlerId, iam.Role>;
+  readonly logGroups: Record<HandlerId, logs.LogGroup>;
+
+  constructor(scope: Construct, id: string, props: RemediationProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const incidentRecords = props.responsePlanNames.map((name) =>
+      stack.formatArn({
+        service: 'ssm-incidents',
+        // Incident record ARNs carry no region today; "*" also matches one, should that change.
+        region: '*',
+        resource: 'incident-record',
+        resourceName: `${name}/*`,
+      }),
+    );
+    const groupArns = ['security-group', 'security-group-rule'].map((resource) =>
+      stack.formatArn({ service: 'ec2', resource, resourceName: '*' }),
+    );
+    const { region, account } = nagEnv(stack);
+    const logKey = props.logKmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
+      : undefined;
+
+    const functions = {} as Record<HandlerId, NodejsFunction>;
+    const roles = {} as Record<HandlerId, iam.Role>;
+    const logGroups = {} as Record<HandlerId, logs.LogGroup>;
+
+    for (const handlerId of HANDLER_IDS) {
+      const spec = HANDLERS[handlerId];
+      const scopeOf = new Construct(this, handlerId);
+
+      const logGroup = new logs.LogGroup(scopeOf, 'Logs', {
+        retention: props.logRetention,
+        ...(logKey ? { encryptionKey: logKey } : {}),
+      });
+
+      const role = new iam.Role(scopeOf, 'Role', {
+        description: `Execution role of ${props.prefix}-${spec.slug}.`,
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      });
+
+      const statements = [
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      ];
+      if (spec.needsPolicy || spec.changesSecurityGroups)
+        statements.push(
+          new iam.PolicyStatement({
+            sid: 'DescribeSecurityGroups',
+            actions: spec.changesSecurityGroups ? EC2_READS : EC2_READS.slice(0, 2),
+            resources: ['*'],
+          }),
+        );
+      if (spec.changesSecurityGroups)
+        statements.push(
+          new iam.PolicyStatement({
+            sid: 'ChangeIngress',
+            actions: EC2_WRITES,
+            resources: groupArns,
+          }),
+          // The exempt tag is enforced here, not only in code: an explicit Deny wins over any Allow.
+          // IgnoreCase so that "True" or "TRUE" on a group protects it too.
+          new iam.PolicyStatement({
+            sid: 'NeverChangeExemptGroups',
+            effect: iam.Effect.DENY,
+            actions: EC2_WRITES,
+            resources: groupArns,
+            conditions: {
+              StringEqualsIgnoreCase: {
+                [`aws:ResourceTag/${props.exempt.tag}`]: props.exempt.value,
+              },
+            },
+          }),
+        );
+      if (spec.writesTimeline)
+        statements.push(
+          new iam.PolicyStatement({
+            sid: 'IncidentTimeline',
+            actions: TIMELINE_ACTIONS,
+            resources: incidentRecords,
+          }),
+        );
+      if (handlerId === 'configEvaluator')
+        statements.push(
+          new iam.PolicyStatement({
+            sid: 'ReportEvaluations',
+            actions: ['config:PutEvaluations'],
+            resources: ['*'],
+          }),
+        );
+      new iam.ManagedPolicy(scopeOf, 'Policy', {
+        description: `Permissions of ${props.prefix}-${spec.slug}.`,
+        statements,
+        roles: [role],
+      });
+
+      const environment: Record<string, string> = {
+        POWERTOOLS_SERVICE_NAME: `${props.prefix}-${spec.slug}`,
+      };
+      if (spec.needsPolicy) environment.FIRST_RESPONDER_POLICY = props.policyJson;
+      if (spec.changesSecurityGroups) {
+        if (props.maxRevokesPerGroup !== undefined)
+          environment.MAX_REVOKES_PER_GROUP = String(props.maxRevokesPerGroup);
+        if (props.maxGroupsPerCall !== undefined)
+          environment.MAX_GROUPS_PER_CALL = String(props.maxGroupsPerCall);
+      }
+
+      const fn = new NodejsFunction(scopeOf, 'Function', {
+        entry: join(REPO_ROOT, spec.entry),
+        handler: 'handler',
+        description: spec.description,
+        runtime: LAMBDA_RUNTIME,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 256,
+        timeout: spec.timeout,
+        role,
+        logGroup,
+        environment,
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        bundling: {
+          forceDockerBundling: false,
+          minify: true,
+          sourceMap: true,
+          format: OutputFormat.CJS,
+          mainFields: ['module', 'main'],
+          target: 'node24',
+          logLevel: LogLevel.WARNING,
+        },
+      });
+      // The function must not start before its role can write logs and do its job.
+      fn.node.addDependency(scopeOf.node.findChild('Policy'));
+
+      acknowledge(
+        fn,
+        {
+          id: 'NIST.800.53.R5-LambdaDLQ',
+          reason:
+            'SSM Automation and AWS Config invoke these functions and handle failures themselves: a runbook step fails visibly on the incident and Config re-evaluates on the next change, so a dead-letter queue would only hold stale events.',
+        },
+        {
+          id: 'NIST.800.53.R5-LambdaConcurrency',
+          reason:
+            'Reserved concurrency is left unset because new accounts have a concurrency quota of 10 and reserving any of it fails the deployment; the functions run only when an incident or a Config evaluation calls them.',
+        },
+        {
+          id: 'NIST.800.53.R5-LambdaInsideVPC',
+          reason:
+            'The functions call only AWS APIs and hold no data; a VPC would need NAT or interface endpoints that this app cannot assume exist in the account.',
+        },
+      );
+      if (!logKey)
+        acknowledge(logGroup, {
+          id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+          reason:
+            'CloudWatch Logs encrypts log data at rest with its own keys; set logs.kmsKeyArn in the configuration to use a customer-managed key instead.',
+        });
+
+      const wildcardReason =
+        'EC2 Describe actions and config:PutEvaluations support no resource-level permissions, so they need Resource "*"; every write is scoped to security groups of this account and region, and exempt groups are denied.';
+      const acks = [];
+      if (spec.needsPolicy || spec.changesSecurityGroups)
+        acks.push({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReason });
+      if (spec.changesSecurityGroups)
+        acks.push(
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:security-group/*]`,
+            reason:
+              'The groups to revert are only known when an incident names them; the Deny statement keeps every group carrying the exempt tag out of reach.',
+          },
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:security-group-rule/*]`,
+            reason:
+              'Revoking and authorizing ingress also acts on the rules of a group, which are only known when an incident names the group.',
+          },
+        );
+      if (spec.writesTimeline)
+        for (const name of props.responsePlanNames)
+          acks.push({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
+            reason:
+              "Incident records are created at run time; the wildcard covers only the incidents of this app's own response plans.",
+          });
+      if (acks.length) acknowledge(scopeOf.node.findChild('Policy'), ...acks);
+
+      functions[handlerId] = fn;
+      roles[handlerId] = role;
+      logGroups[handlerId] = logGroup;
+    }
+    this.functions = functions;
+    this.roles = roles;
+    this.logGroups = logGroups;
+  }
+
+  /** Roles whose security-group changes are the app's own remediation (excluded from detection). */
+  get remediationRoles(): iam.Role[] {
+    return HANDLER_IDS.filter((id) => HANDLERS[id].changesSecurityGroups).map(
+      (id) => this.roles[id],
+    );
+  }
+}

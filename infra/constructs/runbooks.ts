@@ -1,0 +1,124 @@
+/**
+ * The runbooks of runbooks/ as SSM Automation documents, and the two roles around them:
+ * - the automation role, which a runbook assumes and which may only invoke this app's functions;
+ * - the Incident Manager role, which a response plan uses to start a runbook and which may only
+ *   start this app's runbooks and pass the automation role to SSM.
+ */
+import { Aws, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { RUNBOOK_IDS, type RunbookId } from '../config';
+import { acknowledge, nagEnv } from '../nag';
+import { RUNBOOK_FUNCTIONS, renderRunbook, type HandlerId } from '../runbooks';
+
+export interface RunbooksProps {
+  /** Prefix of names, e.g. "first-responder". */
+  readonly prefix: string;
+  /** The functions the runbooks invoke. */
+  readonly functions: Record<HandlerId, lambda.IFunction>;
+}
+
+export class Runbooks extends Construct {
+  readonly documents: Record<RunbookId, ssm.CfnDocument>;
+  /** Assumed by the runbooks (AutomationAssumeRole). */
+  readonly automationRole: iam.Role;
+  /** Used by Incident Manager to start the runbooks (the response plan's RoleArn). */
+  readonly incidentManagerRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: RunbooksProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const documents = {} as Record<RunbookId, ssm.CfnDocument>;
+    for (const runbook of RUNBOOK_IDS) {
+      const fn = props.functions[RUNBOOK_FUNCTIONS[runbook]];
+      // No fixed Name: a content change replaces the document, which a fixed name would block.
+      documents[runbook] = new ssm.CfnDocument(this, runbook, {
+        documentType: 'Automation',
+        documentFormat: 'JSON',
+        content: renderRunbook(runbook, fn.functionName),
+        tags: [{ key: 'first-responder:runbook', value: runbook }],
+      });
+    }
+    this.documents = documents;
+
+    const invoked = [...new Set(RUNBOOK_IDS.map((r) => RUNBOOK_FUNCTIONS[r]))];
+    this.automationRole = new iam.Role(this, 'AutomationRole', {
+      description: `Assumed by the ${props.prefix} runbooks; may only invoke the app's functions.`,
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'ssm',
+              resource: 'automation-execution',
+              resourceName: '*',
+            }),
+          },
+        },
+      }),
+    });
+    new iam.ManagedPolicy(this, 'AutomationPolicy', {
+      description: `Lets the ${props.prefix} runbooks invoke the app's functions, and nothing else.`,
+      roles: [this.automationRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'InvokeAppFunctions',
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map((h) => props.functions[h].functionArn),
+        }),
+      ],
+    });
+
+    this.incidentManagerRole = new iam.Role(this, 'IncidentManagerRole', {
+      description: `Used by Incident Manager to start the ${props.prefix} runbooks.`,
+      assumedBy: new iam.ServicePrincipal('ssm-incidents.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'ssm-incidents',
+              region: '*',
+              resource: 'incident-record',
+              resourceName: '*',
+            }),
+          },
+        },
+      }),
+    });
+    const startPolicy = new iam.ManagedPolicy(this, 'IncidentManagerPolicy', {
+      description: `Lets Incident Manager start the ${props.prefix} runbooks and pass their role.`,
+      roles: [this.incidentManagerRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'StartAppRunbooks',
+          actions: ['ssm:StartAutomationExecution'],
+          resources: RUNBOOK_IDS.map((r) =>
+            stack.formatArn({
+              service: 'ssm',
+              resource: 'automation-definition',
+              resourceName: `${documents[r].ref}:*`,
+            }),
+          ),
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassAutomationRole',
+          actions: ['iam:PassRole'],
+          resources: [this.automationRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+        }),
+      ],
+    });
+    const { region, account } = nagEnv(stack);
+    acknowledge(
+      startPolicy,
+      ...RUNBOOK_IDS.map((r) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:automation-definition/<${stack.getLogicalId(documents[r])}>:*]`,
+        reason:
+          'The trailing wildcard selects versions of this one runbook, which change with every deployment; no other document matches.',
+      })),
+    );
+  }
+}

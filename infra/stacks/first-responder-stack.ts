@@ -1,0 +1,214 @@
+/**
+ * The main stack, in the app's region: functions, runbooks, contacts, response plans, Config
+ * rules and the EventBridge rules that start incidents.
+ */
+import { Annotations, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
+import type { Construct } from 'constructs';
+import { ValidationError } from '../../handlers/shared/validation';
+import {
+  configNoncompliancePattern,
+  DEFAULT_GUARDDUTY_MIN_SEVERITY,
+  DETECTIONS,
+  guardDutyFindingPattern,
+  PatternParameterError,
+  rootActivityPattern,
+  SECURITY_GROUP_CONFIG_RULE_NAME,
+  securityGroupOpenedPattern,
+  type EventPattern,
+} from '../../patterns';
+import {
+  RESPONSE_PLAN_DEFAULTS,
+  responsePlansOf,
+  type DetectionId,
+  type FirstResponderConfig,
+  type ResponsePlanConfig,
+} from '../config';
+import { ConfigRules, S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from '../constructs/config-rules';
+import { DetectionRule } from '../constructs/detection';
+import { OnCall } from '../constructs/on-call';
+import { Remediation } from '../constructs/remediation';
+import { responsePlanArn, ResponsePlans } from '../constructs/response-plans';
+import { Runbooks } from '../constructs/runbooks';
+
+/** Shown in `existing` mode, where the app creates no replication set. */
+export const ONBOARDING_NOTICE =
+  'Incident Manager replication set: mode "existing" assumes this account is already onboarded to Incident Manager and creates none. AWS closed Incident Manager to new accounts on 2025-11-07: an account that was not onboarded before then cannot deploy the contacts and response plans of this app. See docs/configuration.md.';
+
+export interface FirstResponderStackProps extends StackProps {
+  readonly config: FirstResponderConfig;
+}
+
+/** Where each pattern parameter comes from in the configuration, for error messages. */
+const PATTERN_PARAMETERS: Record<string, string> = {
+  minSeverity: 'config.detection.guardDuty.minSeverity',
+  ruleNames: 'config.detection.config.ruleNames',
+  excludedRoleArns: 'config.detection.securityGroupOpened.excludedRoleArns',
+};
+
+/** Renders a pattern; a parameter patterns/ refuses becomes a configuration error naming the field. */
+function render(build: () => EventPattern): EventPattern {
+  try {
+    return build();
+  } catch (err) {
+    if (!(err instanceof PatternParameterError)) throw err;
+    const field = PATTERN_PARAMETERS[err.parameter] ?? `config.detection (${err.parameter})`;
+    throw new ValidationError('config', [`${field}: ${err.message}`], { cause: err });
+  }
+}
+
+/** The rule state a detection needs (root activity must see read-only calls too). */
+export function ruleStateOf(detection: DetectionId) {
+  const slug = RESPONSE_PLAN_DEFAULTS[detection].slug;
+  const found = DETECTIONS.find((d) => d.id === slug);
+  if (!found) throw new Error(`patterns/ has no detection "${slug}"`);
+  return found.ruleState;
+}
+
+/** The names of the Config rules whose noncompliance starts an incident. */
+export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
+  if (config.detection.config.ruleNames) return [...config.detection.config.ruleNames];
+  const rules = config.detection.config.rules;
+  return [
+    ...(rules.s3PublicRead ? [S3_PUBLIC_READ_RULE] : []),
+    ...(rules.s3PublicWrite ? [S3_PUBLIC_WRITE_RULE] : []),
+    ...(rules.securityGroupPolicy ? [SECURITY_GROUP_CONFIG_RULE_NAME] : []),
+  ];
+}
+
+export class FirstResponderStack extends Stack {
+  readonly remediation: Remediation;
+  readonly runbooks: Runbooks;
+  readonly onCall: OnCall;
+  readonly responsePlans: ResponsePlans;
+  readonly plans: readonly ResponsePlanConfig[];
+  readonly configRules: ConfigRules;
+  readonly detections = new Map<DetectionId, DetectionRule>();
+  /** The event pattern of each detection, as deployed. */
+  readonly patterns = new Map<DetectionId, EventPattern>();
+  readonly replicationSet?: ssmincidents.CfnReplicationSet;
+
+  constructor(scope: Construct, id: string, props: FirstResponderStackProps) {
+    super(scope, id, props);
+    const config = props.config;
+    const prefix = config.app.prefix;
+    this.plans = responsePlansOf(config);
+
+    this.remediation = new Remediation(this, 'Remediation', {
+      prefix,
+      policyJson: config.policyJson,
+      exempt: config.policy.exempt,
+      responsePlanNames: this.plans.map((p) => p.name),
+      logRetention: config.logs.retentionDays,
+      ...(config.logs.kmsKeyArn ? { logKmsKeyArn: config.logs.kmsKeyArn } : {}),
+      ...(config.remediation.maxRevokesPerGroup !== undefined
+        ? { maxRevokesPerGroup: config.remediation.maxRevokesPerGroup }
+        : {}),
+      ...(config.remediation.maxGroupsPerCall !== undefined
+        ? { maxGroupsPerCall: config.remediation.maxGroupsPerCall }
+        : {}),
+    });
+
+    this.runbooks = new Runbooks(this, 'Runbooks', {
+      prefix,
+      functions: this.remediation.functions,
+    });
+
+    const rs = config.incidentManager.replicationSet;
+    if (rs.mode === 'create') {
+      const regions = rs.regions ?? [this.region];
+      this.replicationSet = new ssmincidents.CfnReplicationSet(this, 'ReplicationSet', {
+        deletionProtected: true,
+        regions: regions.map((regionName) => {
+          const key = rs.kmsKeyArns?.[regionName];
+          return { regionName, ...(key ? { regionConfiguration: { sseKmsKeyId: key } } : {}) };
+        }),
+      });
+      // Deleting the replication set deletes every incident; a stack deletion must not do that.
+      this.replicationSet.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    } else {
+      Annotations.of(this).addInfo(ONBOARDING_NOTICE);
+    }
+
+    this.onCall = new OnCall(this, 'OnCall', {
+      contacts: config.contacts,
+      escalationPlans: config.escalationPlans,
+      rotations: config.rotations,
+      deferChannelActivation: config.incidentManager.deferChannelActivation,
+    });
+
+    this.responsePlans = new ResponsePlans(this, 'ResponsePlans', {
+      plans: this.plans,
+      engagementArn: (a) => this.onCall.arnOf(a),
+      documents: this.runbooks.documents,
+      incidentManagerRole: this.runbooks.incidentManagerRole,
+      automationRole: this.runbooks.automationRole,
+      dryRun: config.remediation.dryRun,
+    });
+
+    if (this.replicationSet)
+      for (const r of [...this.onCall.resources, ...this.responsePlans.plans.values()])
+        r.addResourceDependency(this.replicationSet);
+
+    for (const p of this.plans)
+      if (p.engagements.length === 0)
+        Annotations.of(this.responsePlans.plans.get(p.detection)!).addWarningV2(
+          'first-responder:no-engagements',
+          `responsePlans.${p.detection} has no engagements: its incidents start and run the runbook, but nobody is paged. Add contact or escalation-plan aliases to responsePlans.${p.detection}.engagements.`,
+        );
+
+    this.configRules = new ConfigRules(this, 'ConfigRules', {
+      rules: config.detection.config.rules,
+      securityGroupRuleName: SECURITY_GROUP_CONFIG_RULE_NAME,
+      evaluator: this.remediation.functions.configEvaluator,
+      recorder: config.detection.config.recorder,
+    });
+
+    this.patterns.set(
+      'rootActivity',
+      render(() => rootActivityPattern()),
+    );
+    this.patterns.set(
+      'guardDutyFinding',
+      render(() =>
+        guardDutyFindingPattern({
+          minSeverity: config.detection.guardDuty.minSeverity ?? DEFAULT_GUARDDUTY_MIN_SEVERITY,
+        }),
+      ),
+    );
+    this.patterns.set(
+      'configNoncompliance',
+      render(() => configNoncompliancePattern({ ruleNames: watchedConfigRuleNames(config) })),
+    );
+    this.patterns.set(
+      'securityGroupOpened',
+      render(() =>
+        securityGroupOpenedPattern({
+          // The app's own remediation changes groups too; it must not open incidents about itself.
+          excludedRoleArns: [
+            ...config.detection.securityGroupOpened.excludedRoleArns,
+            ...this.remediation.remediationRoles.map((r) => r.roleArn),
+          ],
+        }),
+      ),
+    );
+
+    for (const p of this.plans) {
+      const plan = this.responsePlans.plans.get(p.detection)!;
+      const rule = new DetectionRule(this, `Detect-${p.detection}`, {
+        ruleName: `${prefix}-${RESPONSE_PLAN_DEFAULTS[p.detection].slug}`,
+        description: `Starts an incident from response plan ${p.name}.`,
+        eventPattern: this.patterns.get(p.detection)!,
+        state: ruleStateOf(p.detection),
+        targetArn: responsePlanArn(this, p.name),
+        targetId: 'ResponsePlan',
+        action: 'ssm-incidents:StartIncident',
+      });
+      // The target ARN is built from the name; the plan must exist before events can use it.
+      rule.rule.addResourceDependency(plan);
+      this.detections.set(p.detection, rule);
+    }
+
+    for (const [key, value] of Object.entries(config.app.tags)) Tags.of(this).add(key, value);
+  }
+}

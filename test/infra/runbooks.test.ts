@@ -1,0 +1,137 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { RUNBOOK_IDS } from '../../infra/config';
+import { DYNAMIC_PARAMETERS } from '../../infra/constructs/response-plans';
+import {
+  FUNCTION_PARAMETER,
+  RUNBOOK_DIR,
+  RUNBOOK_FUNCTIONS,
+  loadRunbook,
+  renderRunbook,
+  type RunbookDocument,
+} from '../../infra/runbooks';
+
+/** Every action SSM Automation documents (schema 0.3) may use. */
+const AUTOMATION_ACTIONS = new Set([
+  'aws:approve',
+  'aws:assertAwsResourceProperty',
+  'aws:branch',
+  'aws:changeInstanceState',
+  'aws:copyImage',
+  'aws:createImage',
+  'aws:createStack',
+  'aws:createTags',
+  'aws:deleteImage',
+  'aws:deleteStack',
+  'aws:executeAutomation',
+  'aws:executeAwsApi',
+  'aws:executeScript',
+  'aws:executeStateMachine',
+  'aws:invokeLambdaFunction',
+  'aws:invokeWebhook',
+  'aws:loop',
+  'aws:pause',
+  'aws:runCommand',
+  'aws:runInstances',
+  'aws:sleep',
+  'aws:updateVariable',
+  'aws:waitForAwsResourceProperty',
+]);
+
+const PARAMETER_TYPES = new Set([
+  'String',
+  'StringList',
+  'Integer',
+  'Boolean',
+  'MapList',
+  'StringMap',
+  'AWS::EC2::Instance::Id',
+  'List<AWS::EC2::Instance::Id>',
+  'AWS::IAM::Role::Arn',
+  'AWS::S3::Bucket::Name',
+]);
+
+/** Every {{ reference }} in the document's strings. */
+function references(value: unknown, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string')
+    for (const m of value.matchAll(/\{\{\s*([\w.:]+)\s*\}\}/g)) out.add(m[1]!);
+  else if (Array.isArray(value)) value.forEach((v) => references(v, out));
+  else if (value && typeof value === 'object')
+    Object.values(value).forEach((v) => references(v, out));
+  return out;
+}
+
+describe.each(RUNBOOK_IDS)('runbook %s', (id) => {
+  let doc: RunbookDocument;
+  beforeAll(() => {
+    doc = loadRunbook(id);
+  });
+
+  it('parses as an Automation document of schema 0.3', () => {
+    expect(doc.schemaVersion).toBe('0.3');
+    expect(doc.mainSteps.length).toBeGreaterThan(0);
+    expect(doc.assumeRole).toBe('{{ AutomationAssumeRole }}');
+  });
+
+  it('declares every parameter it uses, with a known type', () => {
+    const stepNames = new Set(doc.mainSteps.map((s) => s.name));
+    for (const ref of references({ ...doc, parameters: undefined })) {
+      const [head] = ref.split('.');
+      // Built-in variables (automation:EXECUTION_ID, global:REGION) and step outputs need no declaration.
+      if (ref.includes(':') || stepNames.has(head!)) continue;
+      expect(doc.parameters).toHaveProperty([ref]);
+    }
+    for (const p of Object.values(doc.parameters)) expect(PARAMETER_TYPES).toContain(p.type);
+  });
+
+  it('takes the incident parameters with the types Incident Manager requires', () => {
+    for (const p of DYNAMIC_PARAMETERS) expect(doc.parameters[p.key]?.type).toBe(p.type);
+    expect(doc.parameters.AutomationAssumeRole?.type).toBe('String');
+  });
+
+  it('names real Automation actions in every step, with unique step names', () => {
+    for (const step of doc.mainSteps) expect(AUTOMATION_ACTIONS).toContain(step.action);
+    expect(new Set(doc.mainSteps.map((s) => s.name)).size).toBe(doc.mainSteps.length);
+  });
+
+  it('invokes its function with the incident', () => {
+    // GIVEN
+    const rendered = renderRunbook(id, 'the-deployed-function');
+
+    // THEN
+    expect(rendered.parameters[FUNCTION_PARAMETER]?.default).toBe('the-deployed-function');
+    const invoke = rendered.mainSteps.find((s) => s.action === 'aws:invokeLambdaFunction');
+    expect(invoke?.inputs).toMatchObject({
+      FunctionName: `{{ ${FUNCTION_PARAMETER} }}`,
+      InputPayload: {
+        incidentRecordArn: '{{ IncidentRecordArn }}',
+        involvedResources: '{{ InvolvedResources }}',
+      },
+    });
+    // The file on disk is left as it is.
+    expect(loadRunbook(id).parameters[FUNCTION_PARAMETER]?.default).not.toBe(
+      'the-deployed-function',
+    );
+  });
+});
+
+describe('runbooks/', () => {
+  it('holds exactly the runbooks the app knows, each mapped to a function', () => {
+    const files = readdirSync(RUNBOOK_DIR).filter((f) => f.endsWith('.yaml'));
+    expect(files.map((f) => f.replace(/\.yaml$/, '')).sort()).toEqual([...RUNBOOK_IDS].sort());
+    expect(Object.keys(RUNBOOK_FUNCTIONS).sort()).toEqual([...RUNBOOK_IDS].sort());
+  });
+
+  it('passes the revert runbook the explicit group override and the dry-run switch', () => {
+    const doc = parseYaml(
+      readFileSync(join(RUNBOOK_DIR, 'revert-security-groups.yaml'), 'utf8'),
+    ) as RunbookDocument;
+    expect(doc.parameters.SecurityGroupIds).toMatchObject({ type: 'StringList', default: [] });
+    expect(doc.parameters.DryRun).toMatchObject({ type: 'Boolean', default: false });
+    expect(doc.mainSteps[0]?.inputs?.InputPayload).toMatchObject({
+      groupIds: '{{ SecurityGroupIds }}',
+      dryRun: '{{ DryRun }}',
+    });
+  });
+});
