@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { runPlan } from './commands/plan';
+import { loadConfig } from '../infra/config';
+import { loadDrillEvents, renderDrill, runDrill } from './commands/drill';
+import { readDescribeFile, runPlan } from './commands/plan';
 import { runStart } from './commands/start';
 import { ValidationError } from '../handlers/shared/validation';
 
@@ -13,7 +15,10 @@ export const ROOT = join(__dirname, '..');
 const USAGE = `usage: first-responder <command> [options]
 
 commands:
-  start                                  synthesize, check and replay the example offline (npm start)
+  start [--config FILE]                  synthesize, check and replay the example offline (npm start)
+  drill [--config FILE] [--events DIR] [--groups FILE] [--json]
+                                         replay events through the patterns and the configuration
+                                         and show what would happen (offline)
   plan --policy FILE --from FILE [--json]
                                          what the reverter would do to groups from
                                          'aws ec2 describe-security-groups' (offline)`;
@@ -38,8 +43,37 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(runPlan({ policy: values.policy, from: values.from, json: values.json }));
         return 0;
       }
-      case 'start':
-        return await runStart({ root: ROOT, out: (line) => console.log(line) });
+      case 'start': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: { config: { type: 'string' } },
+          strict: true,
+        });
+        return await runStart({
+          root: ROOT,
+          ...(values.config ? { config: values.config } : {}),
+          out: (line) => console.log(line),
+        });
+      }
+      case 'drill': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            config: { type: 'string', default: join(ROOT, 'examples', 'config.yaml') },
+            events: { type: 'string', default: join(ROOT, 'examples', 'events') },
+            groups: { type: 'string', default: join(ROOT, 'examples', 'security-groups.json') },
+            json: { type: 'boolean', default: false },
+          },
+          strict: true,
+        });
+        const report = runDrill({
+          config: loadConfig(values.config),
+          events: loadDrillEvents(values.events),
+          groups: readDescribeFile(values.groups),
+        });
+        console.log(values.json ? JSON.stringify(report, null, 2) : renderDrill(report));
+        return report.ok ? 0 : 1;
+      }
       case undefined:
       case '-h':
       case '--help':

@@ -123,6 +123,39 @@ export interface AppSummary {
   readonly ok: boolean;
 }
 
+/** Every contact with its stages: when each starts and whom it engages. Pure, from the config. */
+export function contactsOf(config: FirstResponderConfig): ContactSummary[] {
+  return [
+    ...config.contacts.map((c) => ({
+      alias: c.alias,
+      displayName: c.displayName,
+      kind: 'personal' as const,
+      channels: c.channels.map((ch) => ({ name: ch.name, type: ch.type, address: ch.address })),
+      stages: stagesOf(
+        (
+          c.engagementPlan ?? [{ channels: c.channels.map((ch) => ch.name), durationMinutes: 0 }]
+        ).map((s) => ({ durationMinutes: s.durationMinutes, engages: s.channels })),
+      ),
+    })),
+    ...config.rotations.map((r) => ({
+      alias: r.alias,
+      displayName: r.displayName,
+      kind: 'on-call schedule' as const,
+      channels: [],
+      stages: [{ afterMinutes: 0, engages: r.contacts }],
+    })),
+    ...config.escalationPlans.map((e) => ({
+      alias: e.alias,
+      displayName: e.displayName,
+      kind: 'escalation' as const,
+      channels: [],
+      stages: stagesOf(
+        e.stages.map((s) => ({ durationMinutes: s.durationMinutes, engages: s.contacts })),
+      ),
+    })),
+  ];
+}
+
 export interface SynthesizeOptions {
   /** @default a new temporary directory */
   readonly outdir?: string;
@@ -230,35 +263,7 @@ export function synthesizeAndCheck(
     };
   });
 
-  const contacts: ContactSummary[] = [
-    ...config.contacts.map((c) => ({
-      alias: c.alias,
-      displayName: c.displayName,
-      kind: 'personal' as const,
-      channels: c.channels.map((ch) => ({ name: ch.name, type: ch.type, address: ch.address })),
-      stages: stagesOf(
-        (
-          c.engagementPlan ?? [{ channels: c.channels.map((ch) => ch.name), durationMinutes: 0 }]
-        ).map((s) => ({ durationMinutes: s.durationMinutes, engages: s.channels })),
-      ),
-    })),
-    ...config.rotations.map((r) => ({
-      alias: r.alias,
-      displayName: r.displayName,
-      kind: 'on-call schedule' as const,
-      channels: [],
-      stages: [{ afterMinutes: 0, engages: r.contacts }],
-    })),
-    ...config.escalationPlans.map((e) => ({
-      alias: e.alias,
-      displayName: e.displayName,
-      kind: 'escalation' as const,
-      channels: [],
-      stages: stagesOf(
-        e.stages.map((s) => ({ durationMinutes: s.durationMinutes, engages: s.contacts })),
-      ),
-    })),
-  ];
+  const contacts = contactsOf(config);
 
   const responsePlans: ResponsePlanSummary[] = main.plans.map((p) => ({
     detection: p.detection,

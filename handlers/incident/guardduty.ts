@@ -62,7 +62,7 @@ export function describeFinding(event: Json): Finding {
 export function summarizeFinding(f: Finding): string {
   const sev = f.severity !== undefined ? `${f.severityLabel} (${f.severity})` : 'unknown severity';
   const on = f.instanceId ? `instance ${f.instanceId}` : (f.resourceType ?? 'a resource');
-  return `GuardDuty ${f.sample ? 'SAMPLE ' : ''}finding ${f.type}, ${sev}, on ${on}${f.title ? `: ${f.title}` : ''}${f.consoleUrl ? `. ${f.consoleUrl}` : ''}`;
+  return `GuardDuty ${f.sample ? 'SAMPLE ' : ''}finding ${f.type}, ${sev}, on ${on}${f.title ? `: ${f.title.replace(/\.$/, '')}` : ''}${f.consoleUrl ? `. ${f.consoleUrl}` : ''}`;
 }
 
 export type RevertDecision =

@@ -5,18 +5,7 @@
 import { Annotations, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
-import { ValidationError } from '../../handlers/shared/validation';
-import {
-  configNoncompliancePattern,
-  DEFAULT_GUARDDUTY_MIN_SEVERITY,
-  DETECTIONS,
-  guardDutyFindingPattern,
-  PatternParameterError,
-  rootActivityPattern,
-  SECURITY_GROUP_CONFIG_RULE_NAME,
-  securityGroupOpenedPattern,
-  type EventPattern,
-} from '../../patterns';
+import { DETECTIONS, SECURITY_GROUP_CONFIG_RULE_NAME, type EventPattern } from '../../patterns';
 import {
   RESPONSE_PLAN_DEFAULTS,
   responsePlansOf,
@@ -24,7 +13,8 @@ import {
   type FirstResponderConfig,
   type ResponsePlanConfig,
 } from '../config';
-import { ConfigRules, S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from '../constructs/config-rules';
+import { ConfigRules } from '../constructs/config-rules';
+import { detectionPatterns, ruleNameOf } from '../detection-patterns';
 import { DetectionRule } from '../constructs/detection';
 import { OnCall } from '../constructs/on-call';
 import { Remediation } from '../constructs/remediation';
@@ -39,41 +29,12 @@ export interface FirstResponderStackProps extends StackProps {
   readonly config: FirstResponderConfig;
 }
 
-/** Where each pattern parameter comes from in the configuration, for error messages. */
-const PATTERN_PARAMETERS: Record<string, string> = {
-  minSeverity: 'config.detection.guardDuty.minSeverity',
-  ruleNames: 'config.detection.config.ruleNames',
-  excludedRoleArns: 'config.detection.securityGroupOpened.excludedRoleArns',
-};
-
-/** Renders a pattern; a parameter patterns/ refuses becomes a configuration error naming the field. */
-function render(build: () => EventPattern): EventPattern {
-  try {
-    return build();
-  } catch (err) {
-    if (!(err instanceof PatternParameterError)) throw err;
-    const field = PATTERN_PARAMETERS[err.parameter] ?? `config.detection (${err.parameter})`;
-    throw new ValidationError('config', [`${field}: ${err.message}`], { cause: err });
-  }
-}
-
 /** The rule state a detection needs (root activity must see read-only calls too). */
 export function ruleStateOf(detection: DetectionId) {
   const slug = RESPONSE_PLAN_DEFAULTS[detection].slug;
   const found = DETECTIONS.find((d) => d.id === slug);
   if (!found) throw new Error(`patterns/ has no detection "${slug}"`);
   return found.ruleState;
-}
-
-/** The names of the Config rules whose noncompliance starts an incident. */
-export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
-  if (config.detection.config.ruleNames) return [...config.detection.config.ruleNames];
-  const rules = config.detection.config.rules;
-  return [
-    ...(rules.s3PublicRead ? [S3_PUBLIC_READ_RULE] : []),
-    ...(rules.s3PublicWrite ? [S3_PUBLIC_WRITE_RULE] : []),
-    ...(rules.securityGroupPolicy ? [SECURITY_GROUP_CONFIG_RULE_NAME] : []),
-  ];
 }
 
 export class FirstResponderStack extends Stack {
@@ -164,39 +125,17 @@ export class FirstResponderStack extends Stack {
       recorder: config.detection.config.recorder,
     });
 
-    this.patterns.set(
-      'rootActivity',
-      render(() => rootActivityPattern()),
+    // The app's own remediation changes groups too; it must not open incidents about itself.
+    const patterns = detectionPatterns(
+      config,
+      this.remediation.remediationRoles.map((r) => r.roleArn),
     );
-    this.patterns.set(
-      'guardDutyFinding',
-      render(() =>
-        guardDutyFindingPattern({
-          minSeverity: config.detection.guardDuty.minSeverity ?? DEFAULT_GUARDDUTY_MIN_SEVERITY,
-        }),
-      ),
-    );
-    this.patterns.set(
-      'configNoncompliance',
-      render(() => configNoncompliancePattern({ ruleNames: watchedConfigRuleNames(config) })),
-    );
-    this.patterns.set(
-      'securityGroupOpened',
-      render(() =>
-        securityGroupOpenedPattern({
-          // The app's own remediation changes groups too; it must not open incidents about itself.
-          excludedRoleArns: [
-            ...config.detection.securityGroupOpened.excludedRoleArns,
-            ...this.remediation.remediationRoles.map((r) => r.roleArn),
-          ],
-        }),
-      ),
-    );
+    for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
     for (const p of this.plans) {
       const plan = this.responsePlans.plans.get(p.detection)!;
       const rule = new DetectionRule(this, `Detect-${p.detection}`, {
-        ruleName: `${prefix}-${RESPONSE_PLAN_DEFAULTS[p.detection].slug}`,
+        ruleName: ruleNameOf(config, p.detection),
         description: `Starts an incident from response plan ${p.name}.`,
         eventPattern: this.patterns.get(p.detection)!,
         state: ruleStateOf(p.detection),

@@ -1,0 +1,87 @@
+/**
+ * The event pattern of every detection, rendered from the configuration: what the stack deploys
+ * and what the offline drill replays events against, from one function.
+ */
+import { ValidationError } from '../handlers/shared/validation';
+import {
+  configNoncompliancePattern,
+  DEFAULT_GUARDDUTY_MIN_SEVERITY,
+  guardDutyFindingPattern,
+  PatternParameterError,
+  rootActivityPattern,
+  SECURITY_GROUP_CONFIG_RULE_NAME,
+  securityGroupOpenedPattern,
+  type EventPattern,
+} from '../patterns';
+import { RESPONSE_PLAN_DEFAULTS, type DetectionId, type FirstResponderConfig } from './config';
+import { S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from './constructs/config-rules';
+
+/** Where each pattern parameter comes from in the configuration, for error messages. */
+const PATTERN_PARAMETERS: Record<string, string> = {
+  minSeverity: 'config.detection.guardDuty.minSeverity',
+  ruleNames: 'config.detection.config.ruleNames',
+  excludedRoleArns: 'config.detection.securityGroupOpened.excludedRoleArns',
+};
+
+/** Renders a pattern; a parameter patterns/ refuses becomes a configuration error naming the field. */
+function render(build: () => EventPattern): EventPattern {
+  try {
+    return build();
+  } catch (err) {
+    if (!(err instanceof PatternParameterError)) throw err;
+    const field = PATTERN_PARAMETERS[err.parameter] ?? `config.detection (${err.parameter})`;
+    throw new ValidationError('config', [`${field}: ${err.message}`], { cause: err });
+  }
+}
+
+/** The names of the Config rules whose noncompliance starts an incident. */
+export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
+  if (config.detection.config.ruleNames) return [...config.detection.config.ruleNames];
+  const rules = config.detection.config.rules;
+  return [
+    ...(rules.s3PublicRead ? [S3_PUBLIC_READ_RULE] : []),
+    ...(rules.s3PublicWrite ? [S3_PUBLIC_WRITE_RULE] : []),
+    ...(rules.securityGroupPolicy ? [SECURITY_GROUP_CONFIG_RULE_NAME] : []),
+  ];
+}
+
+/**
+ * @param remediationRoleArns the app's own roles that change security groups (CDK tokens at
+ * synth); their calls must not open incidents. The drill, offline, has none to pass.
+ */
+export function detectionPatterns(
+  config: FirstResponderConfig,
+  remediationRoleArns: readonly string[],
+): Map<DetectionId, EventPattern> {
+  return new Map<DetectionId, EventPattern>([
+    ['rootActivity', render(() => rootActivityPattern())],
+    [
+      'guardDutyFinding',
+      render(() =>
+        guardDutyFindingPattern({
+          minSeverity: config.detection.guardDuty.minSeverity ?? DEFAULT_GUARDDUTY_MIN_SEVERITY,
+        }),
+      ),
+    ],
+    [
+      'configNoncompliance',
+      render(() => configNoncompliancePattern({ ruleNames: watchedConfigRuleNames(config) })),
+    ],
+    [
+      'securityGroupOpened',
+      render(() =>
+        securityGroupOpenedPattern({
+          excludedRoleArns: [
+            ...config.detection.securityGroupOpened.excludedRoleArns,
+            ...remediationRoleArns,
+          ],
+        }),
+      ),
+    ],
+  ]);
+}
+
+/** The EventBridge rule's name for a detection. */
+export function ruleNameOf(config: FirstResponderConfig, detection: DetectionId): string {
+  return `${config.app.prefix}-${RESPONSE_PLAN_DEFAULTS[detection].slug}`;
+}

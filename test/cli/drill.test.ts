@@ -1,0 +1,188 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { engagementOrder, loadDrillEvents, renderDrill, runDrill } from '../../cli/commands/drill';
+import { readDescribeFile } from '../../cli/commands/plan';
+import { main } from '../../cli/main';
+import { loadConfig, parseConfig } from '../../infra/config';
+import { contactsOf } from '../../infra/summary';
+import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+
+const ROOT = join(__dirname, '..', '..');
+const EXAMPLES = join(ROOT, 'examples');
+const CONFIG = loadConfig(join(EXAMPLES, 'config.yaml'));
+const GROUPS = readDescribeFile(join(EXAMPLES, 'security-groups.json'));
+
+interface ConfigDoc {
+  detection: { guardDuty: { minSeverity?: number } };
+}
+
+function configWith(edit: (doc: ConfigDoc) => void) {
+  const doc = parseYaml(readFileSync(join(EXAMPLES, 'config.yaml'), 'utf8')) as ConfigDoc;
+  edit(doc);
+  return parseConfig(doc, { baseDir: EXAMPLES });
+}
+
+function tempEvents(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fr-drill-'));
+  for (const [name, body] of Object.entries(files))
+    writeFileSync(join(dir, name), JSON.stringify(body));
+  return dir;
+}
+
+const event = (name: string) =>
+  JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'events', name), 'utf8')) as unknown;
+
+describe('drill on the bundled sample events', () => {
+  const report = runDrill({
+    config: CONFIG,
+    events: loadDrillEvents(join(EXAMPLES, 'events')),
+    groups: GROUPS,
+  });
+  const outcome = (file: string) => report.outcomes.find((o) => o.file === file)!;
+
+  it('every event does what examples/events/expectations.json says', () => {
+    expect(report.outcomes).toHaveLength(12);
+    expect(report.outcomes.filter((o) => o.verdict !== 'as expected')).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('a root API call that opens ssh to the world opens two incidents, with the reverter plan for its group', () => {
+    const o = outcome('authorize-ingress-root-world-ipv4-ipv6.json');
+    expect(o.matched).toEqual(['rootActivity', 'securityGroupOpened']);
+    const [root, sg] = o.incidents;
+    expect(root).toMatchObject({
+      responsePlan: 'first-responder-root-activity',
+      title: 'Root user activity',
+      impact: 1,
+      runbook: 'root-activity-triage',
+      invokes: 'rootTriage',
+    });
+    expect(root?.response[0]).toMatch(
+      /^Root activity: AuthorizeSecurityGroupIngress by Root .* MFA yes, succeeded/,
+    );
+    expect(sg?.plans?.[0]).toMatchObject({
+      groupId: 'sg-0db7d4784c4db8612',
+      status: 'noncompliant',
+      authorize: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8' }],
+    });
+  });
+
+  it('engages the escalation plan in order: alice at once, then bob and alice at 15 minutes', () => {
+    const root = outcome('signin-root-success.json').incidents[0]!;
+    expect(root.engagements.slice(0, 4)).toEqual([
+      { atMinute: 0, contact: 'alice', via: ['email'] },
+      { atMinute: 10, contact: 'alice', via: ['sms'] },
+      { atMinute: 15, contact: 'bob', via: ['email', 'sms'] },
+      { atMinute: 15, contact: 'alice', via: ['email'] },
+    ]);
+  });
+
+  it('a sample finding opens an incident whose runbook changes nothing', () => {
+    const gd = outcome('guardduty-sample-finding-eventbridge.json').incidents[0]!;
+    expect(gd.response).toContain(
+      'Sample finding: the runbook records that the pipeline works and changes nothing.',
+    );
+  });
+
+  it('renders a report that ends with the counts', () => {
+    const text = renderDrill(report);
+    expect(text).toContain('[9] signin-iam-user-success-mfa.json (ok)');
+    expect(text.split('\n').at(-1)).toBe(
+      '12 events: 9 incidents would open; 12 as expected, 0 missed, 0 unexpected',
+    );
+  });
+});
+
+describe('drill failures', () => {
+  it('exits non-zero when an event that should open an incident would not', () => {
+    // GIVEN a threshold above the Critical sample's 9.5
+    const config = configWith((d) => (d.detection.guardDuty.minSeverity = 9.6));
+    const report = runDrill({
+      config,
+      events: loadDrillEvents(join(EXAMPLES, 'events')),
+      groups: GROUPS,
+    });
+    expect(report.ok).toBe(false);
+    expect(
+      report.outcomes.find((o) => o.file === 'guardduty-severity-9.5-critical.json')?.verdict,
+    ).toBe('missed');
+    expect(renderDrill(report)).toMatch(
+      /\[6\] guardduty-severity-9\.5-critical\.json \(MISSED\)\n.*\n {4}no rule matches: no incident, but guardDutyFinding was expected/,
+    );
+  });
+
+  it('without expectations.json every event in the directory must open an incident', async () => {
+    const dir = tempEvents({
+      'a.json': event('signin-root-success.json'),
+      'b.json': event('signin-iam-user-success-mfa.json'),
+    });
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await main(['drill', '--events', dir])).toBe(1);
+      const report = runDrill({ config: CONFIG, events: loadDrillEvents(dir), groups: GROUPS });
+      expect(report.outcomes.map((o) => o.verdict)).toEqual(['as expected', 'missed']);
+    } finally {
+      jest.restoreAllMocks();
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('flags an incident that should not open', () => {
+    const dir = tempEvents({
+      'a.json': event('signin-root-success.json'),
+      'expectations.json': { 'a.json': [] },
+    });
+    const report = runDrill({ config: CONFIG, events: loadDrillEvents(dir), groups: GROUPS });
+    expect(report.outcomes[0]?.verdict).toBe('unexpected');
+    expect(renderDrill(report)).toContain('UNEXPECTED: expected no incident');
+  });
+
+  it.each<[string, () => string, RegExp]>([
+    ['a missing directory', () => '/nonexistent/events', /no such directory of events/],
+    [
+      'a file that is not an event',
+      () => tempEvents({ 'x.json': { hello: 1 } }),
+      /x\.json: not an EventBridge event/,
+    ],
+    [
+      'an unknown detection in the manifest',
+      () =>
+        tempEvents({
+          'a.json': event('signin-root-success.json'),
+          'expectations.json': { 'a.json': ['root'] },
+        }),
+      /expects "root"; valid: rootActivity/,
+    ],
+  ])('fails on %s with a clear message', (_name, dir, message) => {
+    expect(() => loadDrillEvents(dir())).toThrow(message);
+  });
+
+  it('copies of the bundled events replay the same way from another directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-drill-copy-'));
+    cpSync(join(EXAMPLES, 'events'), dir, { recursive: true });
+    expect(runDrill({ config: CONFIG, events: loadDrillEvents(dir), groups: GROUPS }).ok).toBe(
+      true,
+    );
+  });
+});
+
+describe('engagement order', () => {
+  it('follows an escalation plan into each contact plan, minute by minute', () => {
+    expect(
+      engagementOrder(['security-escalation'], contactsOf(CONFIG)).map(
+        (e) => `${e.atMinute} ${e.contact} ${e.via.join('+')}`,
+      ),
+    ).toEqual([
+      '0 alice email',
+      '10 alice sms',
+      '15 bob email+sms',
+      '15 alice email',
+      '20 alice voice',
+      '25 alice sms',
+      '30 bob voice',
+      '35 alice voice',
+    ]);
+  });
+});
