@@ -522,6 +522,25 @@ const configSchema = z
         maxRevokesPerGroup: z.number().int().min(1).optional(),
         /** MAX_GROUPS_PER_CALL of the reverter. @default the handler's */
         maxGroupsPerCall: z.number().int().min(1).optional(),
+        /**
+         * GuardDuty findings at or above this severity revert their instance's security groups;
+         * "never" records findings only.
+         * @default 9 (Critical findings only)
+         */
+        guardDutyRevertMinSeverity: z
+          .union(
+            [
+              z
+                .number()
+                .min(1, { error: 'a severity from 1 to 10, or "never"' })
+                .max(10, { error: 'a severity from 1 to 10, or "never"' }),
+              z.literal('never'),
+            ],
+            {
+              error: 'a severity from 1 to 10, or "never"',
+            },
+          )
+          .default(9),
       })
       .strict()
       .prefault({}),

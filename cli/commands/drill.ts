@@ -152,8 +152,6 @@ export interface DrillInput {
   readonly events: readonly DrillEvent[];
   /** The groups the reverter's dry run is shown on (describe-security-groups output). */
   readonly groups: readonly SecurityGroup[];
-  /** GuardDuty findings at or above this revert their instance's groups. @default 9 */
-  readonly guardDutyRevertMinSeverity?: number;
 }
 
 export function runDrill(input: DrillInput): DrillReport {
@@ -185,7 +183,8 @@ export function runDrill(input: DrillInput): DrillReport {
         response.push(summarizeRootActivity(describeRootActivity(e.event)));
       } else if (plan.runbook === 'guardduty-finding-response') {
         const finding = describeFinding(e.event);
-        const decision = revertDecision(finding, input.guardDutyRevertMinSeverity ?? 9);
+        const min = config.remediation.guardDutyRevertMinSeverity;
+        const decision = revertDecision(finding, min === 'never' ? undefined : min);
         response.push(summarizeFinding(finding));
         response.push(
           finding.sample

@@ -118,6 +118,11 @@ export interface RemediationProps {
    * @default the handler's default
    */
   readonly maxGroupsPerCall?: number;
+  /**
+   * GUARDDUTY_REVERT_MIN_SEVERITY of the GuardDuty response: a severity, or "never".
+   * @default the handler's default (9, Critical only)
+   */
+  readonly guardDutyRevertMinSeverity?: number | 'never';
 }
 
 export class Remediation extends Construct {
@@ -233,6 +238,8 @@ export class Remediation extends Construct {
         if (props.maxGroupsPerCall !== undefined)
           environment.MAX_GROUPS_PER_CALL = String(props.maxGroupsPerCall);
       }
+      if (handlerId === 'guarddutyResponse' && props.guardDutyRevertMinSeverity !== undefined)
+        environment.GUARDDUTY_REVERT_MIN_SEVERITY = String(props.guardDutyRevertMinSeverity);
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         entry: join(REPO_ROOT, spec.entry),

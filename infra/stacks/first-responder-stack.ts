@@ -68,6 +68,7 @@ export class FirstResponderStack extends Stack {
       ...(config.remediation.maxGroupsPerCall !== undefined
         ? { maxGroupsPerCall: config.remediation.maxGroupsPerCall }
         : {}),
+      guardDutyRevertMinSeverity: config.remediation.guardDutyRevertMinSeverity,
     });
 
     this.runbooks = new Runbooks(this, 'Runbooks', {

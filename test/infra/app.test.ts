@@ -414,6 +414,17 @@ describe('runbooks and functions', () => {
     main.resourceCountIs('AWS::Logs::LogGroup', 4);
   });
 
+  it('tells the GuardDuty response to revert instance groups for Critical findings only, by default', () => {
+    main.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'first-responder-guardduty-response',
+          GUARDDUTY_REVERT_MIN_SEVERITY: '9',
+        }),
+      },
+    });
+  });
+
   it('gives the functions that read the policy its JSON in FIRST_RESPONDER_POLICY', () => {
     main.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [logicalId(built.main, 'AWS::IAM::Role', 'reverter/Role'), 'Arn'] },

@@ -93,6 +93,15 @@ describe('configuration', () => {
     expect(problem).toContain('E.164');
   });
 
+  it('fails on a GuardDuty revert severity outside 1-10, naming what is valid', () => {
+    const problems = problemsOf(minimalInput({ remediation: { guardDutyRevertMinSeverity: 11 } }));
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^config\.remediation\.guardDutyRevertMinSeverity: got 11; a severity from 1 to 10, or "never"/,
+      ),
+    ]);
+  });
+
   it('fails on an email address without a domain', () => {
     const problems = problemsOf(
       minimalInput({ contacts: [{ ...alice, channels: [{ type: 'EMAIL', address: 'alice@' }] }] }),

@@ -58,7 +58,7 @@ beforeAll(() => {
       detection: {
         config: { recorder: 'create', rules: { s3PublicWrite: false } },
       },
-      remediation: { dryRun: true, maxRevokesPerGroup: 7 },
+      remediation: { dryRun: true, maxRevokesPerGroup: 7, guardDutyRevertMinSeverity: 'never' },
       logs: { retentionDays: 90, kmsKeyArn: KEY },
     }),
   );
@@ -180,6 +180,14 @@ it('passes dry runs and limits to the revert runbook and the reverter', () => {
       Variables: Match.objectLike({
         MAX_REVOKES_PER_GROUP: '7',
         POWERTOOLS_SERVICE_NAME: 'sec-reverter',
+      }),
+    },
+  });
+  t.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: {
+      Variables: Match.objectLike({
+        GUARDDUTY_REVERT_MIN_SEVERITY: 'never',
+        POWERTOOLS_SERVICE_NAME: 'sec-guardduty-response',
       }),
     },
   });
