@@ -106,7 +106,7 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
         throw new Error(
           `${manifestPath}: "${file}" expects "${id}"; valid: ${DETECTION_IDS.join(', ')}`,
         );
-    return { file, event: event as Json, ...(expected ? { expected } : {}) };
+    return { file, event, ...(expected ? { expected } : {}) };
   });
 }
 
