@@ -1,0 +1,169 @@
+/**
+ * Each runbook, from the incident to the calls its function makes: the runbook's own
+ * InputPayload, with the parameters Incident Manager passes substituted as Automation does
+ * (a whole "{{ Name }}" value takes the parameter's type), is what the function receives.
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
+import { mockClient } from 'aws-sdk-client-mock';
+import { join } from 'node:path';
+import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
+import { makeHandler as makeReverter } from '../../handlers/reverter';
+import { makeHandler as makeRootTriage } from '../../handlers/root-triage';
+import type { RunbookId } from '../../infra/config';
+import { loadRunbook, RUNBOOK_FUNCTIONS, type HandlerId } from '../../infra/runbooks';
+import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+
+const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+
+/** Substitutes {{ Name }} the way Automation does for a step's inputs. */
+function substitute(value: unknown, params: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\{\{\s*(\w+)\s*\}\}$/.exec(value);
+    if (whole) return params[whole[1]!];
+    return value.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => String(params[name]));
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, params));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, params)]));
+  return value;
+}
+
+/** What the runbook's Lambda step sends, given the parameters (defaults filled in). */
+function payloadOf(id: RunbookId, given: Record<string, unknown>): unknown {
+  const doc = loadRunbook(id);
+  const params: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(doc.parameters)) params[name] = given[name] ?? p.default;
+  const step = doc.mainSteps.find((s) => s.action === 'aws:invokeLambdaFunction')!;
+  return substitute(step.inputs!.InputPayload, params);
+}
+
+const ec2Mock = mockClient(EC2Client);
+const deps = {
+  ec2: new EC2Client({}),
+  incidents: new SSMIncidentsClient({}),
+  policy: () => POLICY,
+  limits: () => DEFAULT_LIMITS,
+};
+const HANDLERS: Record<
+  Exclude<HandlerId, 'configEvaluator'>,
+  (event: unknown) => Promise<unknown>
+> = {
+  reverter: makeReverter(deps),
+  guarddutyResponse: makeGuardDuty({ ...deps, revertMinSeverity: () => 9 }),
+  rootTriage: makeRootTriage(deps),
+};
+
+let incidents: ReturnType<typeof mockIncidents>;
+beforeEach(() => {
+  ec2Mock.reset();
+  process.env.AWS_REGION = 'us-east-1';
+  ec2Mock
+    .on(DescribeSecurityGroupsCommand)
+    .callsFake((i: { GroupIds: string[] }) => ({ SecurityGroups: [{ GroupId: i.GroupIds[0] }] }));
+  ec2Mock
+    .on(DescribeSecurityGroupRulesCommand)
+    .callsFake((i: { Filters: { Values: string[] }[] }) => ({
+      SecurityGroupRules: [
+        {
+          SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
+          GroupId: i.Filters[0]!.Values[0],
+          IsEgress: false,
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          CidrIpv4: '0.0.0.0/0',
+        },
+      ],
+    }));
+  ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+});
+afterEach(() => incidents?.restore());
+
+const critical = () => {
+  const f = fixture('incident', 'guardduty-ssh-brute-force-instance.json') as {
+    detail: { severity: number };
+  };
+  f.detail.severity = 9.5;
+  return f;
+};
+
+describe.each<[RunbookId, () => unknown, (res: unknown) => void]>([
+  [
+    'revert-security-groups',
+    () => fixture('events', 'config-security-group-policy-noncompliant.json'),
+    () => {
+      expect(ec2Mock).toReceiveCommandWith(RevokeSecurityGroupIngressCommand, {
+        GroupId: 'sg-01f414f5313452cd1',
+        SecurityGroupRuleIds: ['sgr-0aaaaaaaaaaaaaaa1'],
+      });
+      expect(written(incidents)[0]).toMatchObject({
+        groupId: 'sg-01f414f5313452cd1',
+        status: 'remediated',
+      });
+      expect(incidents).toReceiveCommandTimes(UpdateRelatedItemsCommand, 1);
+    },
+  ],
+  [
+    'guardduty-finding-response',
+    critical,
+    () => {
+      expect(written(incidents)[0]?.summary).toMatch(
+        /^GuardDuty finding UnauthorizedAccess:EC2\/SSHBruteForce, Critical \(9\.5\)/,
+      );
+      expect(
+        ec2Mock.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input.GroupId),
+      ).toEqual(['sg-0a1b2c3d4e5f60002', 'sg-0a1b2c3d4e5f60001']);
+    },
+  ],
+  [
+    'root-activity-triage',
+    () => fixture('events', 'signin-root-success.json'),
+    () => {
+      expect(written(incidents)).toEqual([
+        expect.objectContaining({
+          summary: expect.stringMatching(/^Root activity: ConsoleLogin by Root/),
+        }),
+      ]);
+      expect(ec2Mock.calls()).toHaveLength(0);
+    },
+  ],
+])('runbook %s', (id, trigger, check) => {
+  it('sends its function a payload the function accepts, and the function acts on the incident', async () => {
+    // GIVEN an incident opened by a real event, and the parameters Incident Manager passes
+    incidents = mockIncidents(triggerData(trigger()));
+    const payload = payloadOf(id, { IncidentRecordArn: INCIDENT_ARN, InvolvedResources: [] });
+    // WHEN the runbook's Lambda step invokes its function with that payload
+    const res = await HANDLERS[RUNBOOK_FUNCTIONS[id] as keyof typeof HANDLERS](payload);
+    // THEN the function did its job
+    check(res);
+  });
+});
+
+it('the revert runbook passes a responder’s SecurityGroupIds and DryRun through', async () => {
+  incidents = mockIncidents(undefined);
+  const payload = payloadOf('revert-security-groups', {
+    IncidentRecordArn: INCIDENT_ARN,
+    InvolvedResources: [],
+    SecurityGroupIds: ['sg-0a1b2c3d4e5f60003'],
+    DryRun: true,
+  });
+  const res = (await HANDLERS.reverter(payload)) as {
+    dryRun: boolean;
+    results: { groupId: string; status: string }[];
+  };
+  expect(res).toMatchObject({
+    dryRun: true,
+    results: [{ groupId: 'sg-0a1b2c3d4e5f60003', status: 'planned' }],
+  });
+  expect(ec2Mock).not.toReceiveCommand(RevokeSecurityGroupIngressCommand);
+});
