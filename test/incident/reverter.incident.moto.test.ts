@@ -126,7 +126,7 @@ it('narrows a world-open SSH rule named by the trigger and records it on the inc
     mkdirSync(join(__dirname, '..', '..', '.bench'), { recursive: true });
     const calls = incidents.calls().map((c) => ({
       command: c.args[0].constructor.name,
-      input: c.args[0].input as unknown,
+      input: c.args[0].input,
     }));
     writeFileSync(
       join(__dirname, '..', '..', '.bench', 'incident-timeline.json'),
