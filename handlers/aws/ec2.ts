@@ -182,36 +182,28 @@ async function write(
 
 async function applySteps(ec2: EC2Client, plan: Plan, progress: Progress): Promise<void> {
   const groupId = plan.groupId;
-  const toAuthorize = plan.authorize.map((c) => c.rule);
-  const toRevoke = plan.revoke.map((c) => c.rule);
-  if (toAuthorize.length > 0) {
-    await write(
-      ec2,
-      groupId,
-      {
-        operation: 'AuthorizeSecurityGroupIngress',
-        alreadyDone: ALREADY_AUTHORIZED,
-        send: (rules) => authorize(ec2, groupId, rules),
-        stillNeeded: (present, r) => !present.has(ruleKey(r)),
-      },
-      toAuthorize,
-      progress,
-    );
-    progress.authorized.push(...toAuthorize);
-  }
-  if (toRevoke.length > 0) {
-    await write(
-      ec2,
-      groupId,
-      {
-        operation: 'RevokeSecurityGroupIngress',
-        alreadyDone: ALREADY_REVOKED,
-        send: (rules) => revoke(ec2, groupId, rules),
-        stillNeeded: (present, r) => present.has(ruleKey(r)),
-      },
-      toRevoke,
-      progress,
-    );
-    progress.revoked.push(...toRevoke);
+  // Authorize first: at no moment may the group allow less than the plan's result.
+  const steps = [
+    {
+      operation: 'AuthorizeSecurityGroupIngress',
+      alreadyDone: ALREADY_AUTHORIZED,
+      rules: plan.authorize.map((c) => c.rule),
+      send: (rules: readonly Rule[]) => authorize(ec2, groupId, rules),
+      stillNeeded: (present: ReadonlySet<string>, r: Rule) => !present.has(ruleKey(r)),
+      done: progress.authorized,
+    },
+    {
+      operation: 'RevokeSecurityGroupIngress',
+      alreadyDone: ALREADY_REVOKED,
+      rules: plan.revoke.map((c) => c.rule),
+      send: (rules: readonly Rule[]) => revoke(ec2, groupId, rules),
+      stillNeeded: (present: ReadonlySet<string>, r: Rule) => present.has(ruleKey(r)),
+      done: progress.revoked,
+    },
+  ];
+  for (const step of steps) {
+    if (step.rules.length === 0) continue;
+    await write(ec2, groupId, step, step.rules, progress);
+    step.done.push(...step.rules);
   }
 }

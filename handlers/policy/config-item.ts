@@ -12,7 +12,8 @@ import { InputError } from '../shared/errors';
 import { parseOrThrow, ValidationError } from '../shared/validation';
 import { isExempt, planGroup, type Plan } from './planner';
 import type { SecurityGroupPolicy } from './policy';
-import { canonicalSource, describeRule, makeRule, type GroupSnapshot, type Rule } from './rules';
+import type { IpPermission } from '@aws-sdk/client-ec2';
+import { canonicalSource, describeRule, rulesFromIpPermissions, type GroupSnapshot } from './rules';
 
 export const SECURITY_GROUP_TYPE = 'AWS::EC2::SecurityGroup';
 /** PutEvaluations' limit on Evaluation.Annotation. */
@@ -93,47 +94,46 @@ const configurationSchema = z.object({
 
 type Permission = z.output<typeof permissionSchema>;
 
-function rulesFromPermission(p: Permission): Rule[] {
-  const out: Rule[] = [];
-  const add = (source: Rule['source'], description: string | null | undefined) =>
-    out.push(
-      makeRule(p.ipProtocol, p.fromPort, p.toPort, source, {
-        description: description ?? undefined,
-      }),
-    );
-  const seenV4 = new Set<string>();
-  for (const r of p.ipv4Ranges ?? []) {
-    const source = { kind: 'cidrIpv4', value: r.cidrIp } as const;
-    seenV4.add(canonicalSource(source));
-    add(source, r.description);
-  }
-  // Only the ranges ipv4Ranges did not already list, so that no range counts twice; a range
-  // that only the legacy list names is still judged rather than silently passed.
+/**
+ * A Config item's permission in EC2's own shape, so one function (rulesFromIpPermissions) reads
+ * sources for every input. Config lists IPv4 ranges twice, as ipv4Ranges objects and as legacy
+ * ipRanges strings: a range counts once, and one only the legacy list names is still judged.
+ */
+function toIpPermission(p: Permission): IpPermission {
+  const v4 = (p.ipv4Ranges ?? []).map((r) => ({
+    CidrIp: r.cidrIp,
+    ...(r.description ? { Description: r.description } : {}),
+  }));
+  const seen = new Set(v4.map((r) => canonicalSource({ kind: 'cidrIpv4', value: r.CidrIp })));
   for (const r of p.ipRanges ?? []) {
     const cidr = typeof r === 'string' ? r : r.cidrIp;
-    const source = { kind: 'cidrIpv4', value: cidr } as const;
-    const key = canonicalSource(source);
-    if (seenV4.has(key)) continue;
-    seenV4.add(key);
-    add(source, typeof r === 'string' ? undefined : r.description);
+    const key = canonicalSource({ kind: 'cidrIpv4', value: cidr });
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const description = typeof r === 'string' ? undefined : r.description;
+    v4.push({ CidrIp: cidr, ...(description ? { Description: description } : {}) });
   }
-  for (const r of p.ipv6Ranges ?? []) add({ kind: 'cidrIpv6', value: r.cidrIpv6 }, r.description);
-  for (const r of p.prefixListIds ?? [])
-    add({ kind: 'prefixListId', value: r.prefixListId }, r.description);
-  for (const r of p.userIdGroupPairs ?? []) {
-    if (!r.groupId) continue;
-    add(
-      {
-        kind: 'referencedGroupId',
-        value: r.groupId,
-        ...(r.userId ? { userId: r.userId } : {}),
-        ...(r.vpcId ? { vpcId: r.vpcId } : {}),
-        ...(r.vpcPeeringConnectionId ? { vpcPeeringConnectionId: r.vpcPeeringConnectionId } : {}),
-      },
-      r.description,
-    );
-  }
-  return out;
+  const d = (description: string | null | undefined) =>
+    description ? { Description: description } : {};
+  return {
+    IpProtocol: String(p.ipProtocol),
+    // Config sends floats (22.0) or null; makeRule truncates and reads null as "no ports".
+    ...(p.fromPort !== null && p.fromPort !== undefined ? { FromPort: p.fromPort } : {}),
+    ...(p.toPort !== null && p.toPort !== undefined ? { ToPort: p.toPort } : {}),
+    IpRanges: v4,
+    Ipv6Ranges: (p.ipv6Ranges ?? []).map((r) => ({ CidrIpv6: r.cidrIpv6, ...d(r.description) })),
+    PrefixListIds: (p.prefixListIds ?? []).map((r) => ({
+      PrefixListId: r.prefixListId,
+      ...d(r.description),
+    })),
+    UserIdGroupPairs: (p.userIdGroupPairs ?? []).map((r) => ({
+      ...(r.groupId ? { GroupId: r.groupId } : {}),
+      ...(r.userId ? { UserId: r.userId } : {}),
+      ...(r.vpcId ? { VpcId: r.vpcId } : {}),
+      ...(r.vpcPeeringConnectionId ? { VpcPeeringConnectionId: r.vpcPeeringConnectionId } : {}),
+      ...d(r.description),
+    })),
+  };
 }
 
 /**
@@ -164,7 +164,7 @@ export function snapshotFromConfigItem(
       ...(c.vpcId ? { vpcId: c.vpcId } : {}),
       ...(c.ownerId ? { ownerId: c.ownerId } : {}),
       tags: merged,
-      ingress: (c.ipPermissions ?? []).flatMap(rulesFromPermission),
+      ingress: rulesFromIpPermissions((c.ipPermissions ?? []).map(toIpPermission)),
     };
   });
 }

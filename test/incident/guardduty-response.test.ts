@@ -1,10 +1,4 @@
-import {
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-  AuthorizeSecurityGroupIngressCommand,
-  RevokeSecurityGroupIngressCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
@@ -15,7 +9,14 @@ import {
   revertMinSeverityFromEnv,
 } from '../../handlers/guardduty-response';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
-import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import {
+  fixture,
+  givenWorldOpenSshGroups,
+  INCIDENT_ARN,
+  mockIncidents,
+  triggerData,
+  written,
+} from './support';
 
 const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
 const ec2Mock = mockClient(EC2Client);
@@ -41,26 +42,7 @@ function finding(severity: number) {
 beforeEach(() => {
   ec2Mock.reset();
   process.env.AWS_REGION = 'us-east-1';
-  ec2Mock.on(DescribeSecurityGroupsCommand).callsFake((input: { GroupIds: string[] }) => ({
-    SecurityGroups: [{ GroupId: input.GroupIds[0] }],
-  }));
-  ec2Mock
-    .on(DescribeSecurityGroupRulesCommand)
-    .callsFake((input: { Filters: { Values: string[] }[] }) => ({
-      SecurityGroupRules: [
-        {
-          SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
-          GroupId: input.Filters[0]!.Values[0],
-          IsEgress: false,
-          IpProtocol: 'tcp',
-          FromPort: 22,
-          ToPort: 22,
-          CidrIpv4: '0.0.0.0/0',
-        },
-      ],
-    }));
-  ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-  ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+  givenWorldOpenSshGroups(ec2Mock);
 });
 afterEach(() => incidents?.restore());
 

@@ -3,13 +3,7 @@
  * InputPayload, with the parameters Incident Manager passes substituted as Automation does
  * (a whole "{{ Name }}" value takes the parameter's type), is what the function receives.
  */
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-  RevokeSecurityGroupIngressCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
@@ -20,7 +14,14 @@ import { makeHandler as makeReverter } from '../../handlers/reverter';
 import { makeHandler as makeRootTriage } from '../../handlers/root-triage';
 import type { RunbookId } from '../../infra/config';
 import { loadRunbook, RUNBOOK_FUNCTIONS, type HandlerId } from '../../infra/runbooks';
-import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import {
+  fixture,
+  givenWorldOpenSshGroups,
+  INCIDENT_ARN,
+  mockIncidents,
+  triggerData,
+  written,
+} from './support';
 
 const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
 
@@ -66,26 +67,7 @@ let incidents: ReturnType<typeof mockIncidents>;
 beforeEach(() => {
   ec2Mock.reset();
   process.env.AWS_REGION = 'us-east-1';
-  ec2Mock
-    .on(DescribeSecurityGroupsCommand)
-    .callsFake((i: { GroupIds: string[] }) => ({ SecurityGroups: [{ GroupId: i.GroupIds[0] }] }));
-  ec2Mock
-    .on(DescribeSecurityGroupRulesCommand)
-    .callsFake((i: { Filters: { Values: string[] }[] }) => ({
-      SecurityGroupRules: [
-        {
-          SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
-          GroupId: i.Filters[0]!.Values[0],
-          IsEgress: false,
-          IpProtocol: 'tcp',
-          FromPort: 22,
-          ToPort: 22,
-          CidrIpv4: '0.0.0.0/0',
-        },
-      ],
-    }));
-  ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-  ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+  givenWorldOpenSshGroups(ec2Mock);
 });
 afterEach(() => incidents?.restore());
 

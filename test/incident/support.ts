@@ -6,7 +6,14 @@ import {
   SSMIncidentsClient,
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
-import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -71,4 +78,26 @@ export function written(m: ReturnType<typeof mockIncidents>): Record<string, unk
   return m
     .commandCalls(CreateTimelineEventCommand)
     .map((c) => JSON.parse(c.args[0].input.eventData!) as Record<string, unknown>);
+}
+
+/** Every group the handler reads exists, with tcp 22 open to the world; writes succeed. */
+export function givenWorldOpenSshGroups(ec2: AwsClientStub<EC2Client>): void {
+  ec2.on(DescribeSecurityGroupsCommand).callsFake((i: { GroupIds: string[] }) => ({
+    SecurityGroups: [{ GroupId: i.GroupIds[0] }],
+  }));
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake((i: { Filters: { Values: string[] }[] }) => ({
+    SecurityGroupRules: [
+      {
+        SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
+        GroupId: i.Filters[0]!.Values[0],
+        IsEgress: false,
+        IpProtocol: 'tcp',
+        FromPort: 22,
+        ToPort: 22,
+        CidrIpv4: '0.0.0.0/0',
+      },
+    ],
+  }));
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 }
