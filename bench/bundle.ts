@@ -1,101 +1,47 @@
 /**
- * How the reverter Lambda is bundled, in one place.
- *
- * No exported bundling settings exist under infra/ (infra/constructs/remediation.ts spells its
- * NodejsFunction `bundling` props inline), so the settings live here, spelled as NodejsFunction
- * spells them (format, mainFields, banner, minify, target, externalModules). They should move to
- * one module that infra/ and the bench both import: the bench must measure what is deployed.
- *
- * Note for the CDK side: NodejsFunction marks `@aws-sdk/*` external by default on Node 18+
- * runtimes, which loads the runtime's own CommonJS SDK instead of bundling the ES modules.
- * `externalModules: []` (or `bundleAwsSDK: true`) is what makes the tree-shaken SDK the one
- * deployed.
+ * The reverter's bundles, built with the settings the Lambda functions are deployed with
+ * (infra/bundling.ts): `buildLambda` is what NodejsFunction's afterBundling hook runs, so the ESM
+ * bundle measured here is the deployed `index.mjs`. The CommonJS baseline is the same handler
+ * bundled from the SDK's CommonJS build, for comparison only.
  */
-import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { mkdirSync, statSync } from 'node:fs';
+import { build, type Metafile } from 'esbuild';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-
-export interface HandlerBundling {
-  readonly format: 'esm' | 'cjs';
-  /** Which package.json field names a package's entry point, in order. */
-  readonly mainFields: readonly string[];
-  /** Code put at the top of the bundle (a string, as NodejsFunction takes it). */
-  readonly banner?: string;
-  readonly minify: boolean;
-  /** esbuild target, matching the Lambda runtime. */
-  readonly target: string;
-  /** Modules left out of the bundle; empty: the SDK is bundled (and tree-shaken). */
-  readonly externalModules: readonly string[];
-}
-
-/**
- * Some dependencies (yaml's Node build) are CommonJS and call `require` for Node built-ins,
- * which an ES module does not have: the banner defines it.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __frCreateRequire } from 'node:module'; const require = __frCreateRequire(import.meta.url);";
-
-/** The deployed bundle: ES modules from the SDK's `module` builds, tree-shaken, minified. */
-export const LAMBDA_BUNDLING: HandlerBundling = {
-  format: 'esm',
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_BANNER,
-  minify: true,
-  target: 'node22',
-  externalModules: [],
-};
-
-/** The baseline the target compares against: the same handler from the SDK's CommonJS build. */
-export const CJS_BASELINE_BUNDLING: HandlerBundling = {
-  format: 'cjs',
-  mainFields: ['main'],
-  minify: true,
-  target: 'node22',
-  externalModules: [],
-};
+import {
+  buildLambda,
+  esbuildOptionsFor,
+  type BundleVariant,
+  type SchemaKeyStats,
+} from '../infra/bundling';
 
 export const REVERTER_ENTRY = join(__dirname, '..', 'handlers', 'reverter.ts');
 export const OUT_DIR = join(__dirname, '..', '.bench');
 
-/** The esbuild API options equivalent to a `HandlerBundling`. */
-export function esbuildOptions(
-  bundling: HandlerBundling,
-  entry: string,
-  outfile: string,
-): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: bundling.format,
-    mainFields: [...bundling.mainFields],
-    minify: bundling.minify,
-    target: bundling.target,
-    external: [...bundling.externalModules],
-    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-    metafile: true,
-    logLevel: 'silent',
-  };
-}
-
 export interface BuiltBundle {
+  readonly variant: BundleVariant;
   readonly file: string;
   readonly format: 'esm' | 'cjs';
   readonly bytes: number;
   readonly metafile: Metafile;
+  /** ESM only: what the schema-key plugin rewrote. */
+  readonly schemaKeys?: SchemaKeyStats;
 }
 
+/** One variant of `entry`, in its own directory under .bench/ (cleared first). */
 export async function buildBundle(
-  bundling: HandlerBundling,
-  name: string,
+  variant: BundleVariant,
   entry = REVERTER_ENTRY,
 ): Promise<BuiltBundle> {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const file = join(OUT_DIR, `${name}.${bundling.format === 'esm' ? 'mjs' : 'cjs'}`);
-  const { metafile } = await build(esbuildOptions(bundling, entry, file));
-  if (!metafile) throw new Error('esbuild returned no metafile');
-  return { file, format: bundling.format, bytes: statSync(file).size, metafile };
+  const dir = join(OUT_DIR, variant);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  if (variant === 'esm') {
+    const { file, bytes, metafile, schemaKeys } = await buildLambda(entry, dir);
+    return { variant, file, format: 'esm', bytes, metafile, schemaKeys };
+  }
+  const file = join(dir, 'index.cjs');
+  const { metafile } = await build(esbuildOptionsFor(entry, file, variant));
+  return { variant, file, format: 'cjs', bytes: statSync(file).size, metafile };
 }
 
 /** Bytes in the output by npm package ("(project)" for the project's own files), largest first. */

@@ -6,7 +6,7 @@
  *   plan    planGroup on 1,000-rule groups            median and p95 < 5 ms
  *   ec2     EC2 calls per group, against moto          remediated <= 2 reads + 2 writes,
  *                                                      compliant <= 2 reads
- *   bundle  the reverter bundled with esbuild          ESM (tree-shaken SDK) < 900 KB
+ *   bundle  the reverter as deployed (infra/bundling)  ESM (tree-shaken SDK) < 900 KB
  *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
  */
 // First: the handlers read their environment when they load.

@@ -11,15 +11,15 @@ import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ExemptTag } from '../../handlers/policy/policy';
+import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
 import { HANDLER_IDS, REPO_ROOT, type HandlerId } from '../runbooks';
 
-/** The newest Node.js runtime aws-cdk-lib 2.276 offers. */
-export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export { LAMBDA_RUNTIME };
 
 /** What each handler is and needs. */
 export const HANDLERS: Record<
@@ -254,15 +254,7 @@ export class Remediation extends Construct {
         environment,
         projectRoot: REPO_ROOT,
         depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-        bundling: {
-          forceDockerBundling: false,
-          minify: true,
-          sourceMap: true,
-          format: OutputFormat.CJS,
-          mainFields: ['module', 'main'],
-          target: 'node24',
-          logLevel: LogLevel.WARNING,
-        },
+        bundling: lambdaBundling(spec.entry),
       });
       // The function must not start before its role can write logs and do its job.
       fn.node.addDependency(scopeOf.node.findChild('Policy'));
