@@ -396,7 +396,10 @@ export function planGroup(group: GroupSnapshot, policy: SecurityGroupPolicy): Pl
     : planRestrict(group, policy.ingress);
 }
 
-/** True when the group carries the policy's exemption tag. */
+/**
+ * True when the group carries the policy's exemption tag. The value is compared ignoring case,
+ * as the functions' IAM Deny does (StringEqualsIgnoreCase), so "True" exempts in both places.
+ */
 export function isExempt(group: GroupSnapshot, policy: SecurityGroupPolicy): boolean {
-  return group.tags[policy.exempt.tag] === policy.exempt.value;
+  return group.tags[policy.exempt.tag]?.toLowerCase() === policy.exempt.value.toLowerCase();
 }

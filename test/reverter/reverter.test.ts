@@ -153,6 +153,13 @@ describe('reverter handler', () => {
     expect(writes()).toBe(0);
   });
 
+  it('an exempt tag value in another case exempts, as the IAM Deny does', async () => {
+    givenGroup([SSH_WORLD], [{ Key: 'first-responder:exempt', Value: 'TRUE' }]);
+    const res = await handler({ groupIds: [SG] });
+    expect(res.results[0]?.status).toBe('exempt');
+    expect(writes()).toBe(0);
+  });
+
   it('an exempt tag with another value does not exempt', async () => {
     givenGroup([SSH_WORLD], [{ Key: 'first-responder:exempt', Value: 'false' }]);
     const res = await handler({ groupIds: [SG] });
