@@ -8,6 +8,10 @@ import { loadConfig } from '../infra/config';
 import { loadDrillEvents, renderDrill, runDrill } from './commands/drill';
 import { readDescribeFile, runPlan } from './commands/plan';
 import { runStart } from './commands/start';
+import { AWS_CLI_OPTIONS, clientsFromArgs, explained } from './aws';
+import { renderPreflight, runPreflight } from './commands/preflight';
+import { askOnTerminal, renderRestore, runRestore } from './commands/restore';
+import { renderValidate, runValidate } from './commands/validate';
 import { ValidationError } from '../handlers/shared/validation';
 
 export const ROOT = join(__dirname, '..');
@@ -21,7 +25,17 @@ commands:
                                          and show what would happen (offline)
   plan --policy FILE --from FILE [--json]
                                          what the reverter would do to groups from
-                                         'aws ec2 describe-security-groups' (offline)`;
+                                         'aws ec2 describe-security-groups' (offline)
+  preflight [--config FILE] [--json]     check, read-only, what the deployment relies on in the
+                                         account, with the fix for each failure (live)
+  validate [--config FILE] [--timeout SECONDS] [--tripwire --vpc-id VPC] [--json]
+                                         GuardDuty sample findings through incident, engagement and
+                                         runbook, timed; --tripwire also opens a temporary group
+                                         and times its revert (live; creates and deletes resources)
+  restore --incident ARN [--group SG] [--dry-run] [--yes] [--json]
+                                         undo a remediation from its record on the incident (live)
+
+live commands also take --profile NAME and --region REGION`;
 
 /** Exit codes: 0 done, 1 the command ran and found a problem, 2 bad input. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -74,6 +88,83 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(values.json ? JSON.stringify(report, null, 2) : renderDrill(report));
         return report.ok ? 0 : 1;
       }
+      case 'preflight': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...AWS_CLI_OPTIONS,
+            ...CONFIG_OPTION,
+            json: { type: 'boolean', default: false },
+          },
+          strict: true,
+        });
+        const clients = clientsFromArgs(values);
+        const config = loadConfig(values.config);
+        const report = await explained(clients, () => runPreflight({ clients, config }));
+        console.log(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
+        return report.ok ? 0 : 1;
+      }
+      case 'validate': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...AWS_CLI_OPTIONS,
+            ...CONFIG_OPTION,
+            timeout: { type: 'string', default: '600' },
+            interval: { type: 'string', default: '5' },
+            tripwire: { type: 'boolean', default: false },
+            'vpc-id': { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
+          strict: true,
+        });
+        if (values.tripwire !== (values['vpc-id'] !== undefined))
+          throw new UsageError('--tripwire needs --vpc-id VPC, the VPC of the temporary group');
+        const clients = clientsFromArgs(values);
+        const config = loadConfig(values.config);
+        const report = await explained(clients, () =>
+          runValidate({
+            clients,
+            config,
+            timeoutMs: seconds('--timeout', values.timeout, 3600) * 1000,
+            intervalMs: seconds('--interval', values.interval, 300) * 1000,
+            ...(values['vpc-id'] ? { tripwireVpcId: values['vpc-id'] } : {}),
+          }),
+        );
+        console.log(values.json ? JSON.stringify(report, null, 2) : renderValidate(report));
+        return report.ok ? 0 : 1;
+      }
+      case 'restore': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...AWS_CLI_OPTIONS,
+            incident: { type: 'string' },
+            group: { type: 'string' },
+            yes: { type: 'boolean', default: false },
+            'dry-run': { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+          },
+          strict: true,
+        });
+        if (!values.incident) throw new UsageError('restore needs --incident ARN');
+        const clients = clientsFromArgs(values);
+        const json = values.json;
+        const report = await explained(clients, () =>
+          runRestore({
+            clients,
+            incidentArn: values.incident!,
+            ...(values.group ? { groupId: values.group } : {}),
+            yes: values.yes,
+            dryRun: values['dry-run'],
+            ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+            // The plan goes where the user reads it; with --json, stdout is for the result only.
+            showPlan: (plan) => (json ? console.error : console.log)(renderRestore(plan)),
+          }),
+        );
+        console.log(json ? JSON.stringify(report, null, 2) : renderRestore(report));
+        return report.ok ? 0 : 1;
+      }
       case undefined:
       case '-h':
       case '--help':
@@ -95,6 +186,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`first-responder ${command ?? ''}: ${message.replace(/\n\s*/g, ' ')}${hint}`);
     return 2;
   }
+}
+
+const CONFIG_OPTION = {
+  config: { type: 'string', default: join(ROOT, 'examples', 'config.yaml') },
+} as const;
+
+/** A whole number of seconds from 1 to `max`, from an option's text. */
+function seconds(option: string, text: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(
+      `${option}: got ${JSON.stringify(text)}; a whole number of seconds from 1 to ${max}`,
+    );
+  return n;
 }
 
 export class UsageError extends Error {

@@ -1,0 +1,493 @@
+/**
+ * `first-responder restore --incident ARN [--group sg-…]`: the way back when a remediation got
+ * something wrong. Reads the records the reverter wrote on the incident's timeline, and for each
+ * remediated group re-authorizes exactly what was revoked and revokes what was authorized. It
+ * shows the plan and asks before changing anything (--yes skips the question), applies it with
+ * the reverter's own applyPlan (authorize first: the group never allows less than either state),
+ * checks the result, and writes a note on the incident saying who restored what, and when.
+ */
+import { createInterface } from 'node:readline/promises';
+import {
+  GetTimelineEventCommand,
+  ListTimelineEventsCommand,
+  type EventReference,
+} from '@aws-sdk/client-ssm-incidents';
+import * as z from 'zod';
+import { ApplyError, applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
+import { addNote, incidentArnParts } from '../../handlers/aws/incidents';
+import { GROUP_ID } from '../../handlers/incident/targets';
+import {
+  NOTE_KIND,
+  parseRemediationRecord,
+  type RemediationRecord,
+} from '../../handlers/incident/timeline';
+import type { Plan } from '../../handlers/policy/planner';
+import {
+  describeRule,
+  ruleFromJson,
+  ruleKey,
+  rulesFromSecurityGroupRules,
+  ruleToJson,
+  type Rule,
+  type RuleJson,
+} from '../../handlers/policy/rules';
+import { errorCode, errorMessage, InputError } from '../../handlers/shared/errors';
+import { call, whoAmI, type AwsClients } from '../aws';
+
+export type GroupRestoreStatus =
+  /** The plan, before it is applied (or with --dry-run). */
+  | 'planned'
+  | 'restored'
+  /** The group is already as it was before the remediation. */
+  | 'nothing to do'
+  | 'gone'
+  /** The record is only in the function's log: restore cannot proceed automatically. */
+  | 'log only'
+  | 'already restored'
+  | 'failed';
+
+export interface GroupRestore {
+  readonly groupId: string;
+  readonly region: string;
+  /** The timeline event holding the record. */
+  readonly eventId: string;
+  readonly recordedAt?: string;
+  readonly status: GroupRestoreStatus;
+  readonly detail: string;
+  /** Revoked by the remediation and to be authorized again. */
+  readonly reauthorize: readonly RuleJson[];
+  /** Authorized by the remediation and to be revoked. */
+  readonly revoke: readonly RuleJson[];
+  /** Revoked by the remediation, but back already. */
+  readonly alreadyBack: readonly RuleJson[];
+  /** Authorized by the remediation, but gone already. */
+  readonly alreadyGone: readonly RuleJson[];
+  /** Authorized by the remediation, but the group had it before too: left alone. */
+  readonly keptAsBefore: readonly RuleJson[];
+}
+
+export interface RestoreReport {
+  /** False when a group could not be restored (failed, record only in the logs, not confirmed). */
+  readonly ok: boolean;
+  readonly incidentArn: string;
+  /** Whether anything was changed. */
+  readonly applied: boolean;
+  readonly groups: readonly GroupRestore[];
+  /** Why nothing was applied, when nothing was. */
+  readonly reason?: string;
+  /** The note written on the incident, or why it could not be written. */
+  readonly note?: string;
+}
+
+export interface RestoreOptions {
+  readonly clients: AwsClients;
+  readonly incidentArn: string;
+  /** Only this group. @default every group with a record */
+  readonly groupId?: string;
+  /** Apply without asking. @default false */
+  readonly yes?: boolean;
+  /** Show the plan, change nothing. @default false */
+  readonly dryRun?: boolean;
+  /** Asks on the terminal; undefined when stdin is not a terminal. */
+  readonly confirm?: (question: string) => Promise<boolean>;
+  /** Called with the plan before asking, so the user sees what they confirm. */
+  readonly showPlan?: (report: RestoreReport) => void;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+const noteSchema = z.looseObject({
+  kind: z.literal(NOTE_KIND),
+  summary: z.string(),
+  fullRecord: z
+    .object({
+      logGroup: z.string().optional(),
+      logStream: z.string().optional(),
+      requestId: z.string().optional(),
+    })
+    .optional(),
+  restoredEvents: z.array(z.string()).optional(),
+});
+
+interface TimelineEntry {
+  readonly eventId: string;
+  readonly eventTime?: Date;
+  readonly references: readonly EventReference[];
+  readonly record?: RemediationRecord;
+  readonly note?: z.infer<typeof noteSchema>;
+}
+
+/** Only remediations that changed something are undone; a failed one may have half-changed. */
+const undoable = (r: RemediationRecord) =>
+  (r.status === 'remediated' || r.status === 'failed') &&
+  r.revoked.length + r.authorized.length > 0;
+
+export async function runRestore(options: RestoreOptions): Promise<RestoreReport> {
+  const { clients, incidentArn } = options;
+  if (!incidentArnParts(incidentArn))
+    throw new InputError(
+      `--incident: got ${JSON.stringify(incidentArn)}; an incident ARN looks like arn:aws:ssm-incidents::111122223333:incident-record/<response-plan>/<id> (Incident Manager console, or aws ssm-incidents list-incident-records)`,
+    );
+  if (options.groupId !== undefined && !GROUP_ID.test(options.groupId))
+    throw new InputError(
+      `--group: got ${JSON.stringify(options.groupId)}; a security-group ID looks like sg-0123456789abcdef0`,
+    );
+  const region = await clients.resolveRegion();
+  const timeline = await readTimeline(clients, incidentArn, region);
+
+  const restored = new Set(timeline.flatMap((e) => e.note?.restoredEvents ?? []));
+  const logOnly = timeline.filter((e) => logOnlyGroup(e) !== undefined);
+  const records = timeline.filter((e) => e.record && undoable(e.record));
+  const matches = (id: string | undefined) =>
+    options.groupId === undefined || id === options.groupId;
+  const chosen = records.filter((e) => matches(e.record!.groupId));
+  const chosenLogOnly = logOnly.filter((e) => matches(logOnlyGroup(e)));
+  if (chosen.length + chosenLogOnly.length === 0) {
+    const groups = [
+      ...new Set([
+        ...records.map((e) => e.record!.groupId),
+        ...logOnly.map((e) => logOnlyGroup(e)!),
+      ]),
+    ];
+    throw new InputError(
+      options.groupId && groups.length
+        ? `incident ${incidentArn} has no remediation record for ${options.groupId}; groups with one: ${groups.join(', ')}`
+        : `incident ${incidentArn} has no remediation record from first-responder (nothing was reverted on it): nothing to restore`,
+    );
+  }
+
+  // Newest first: undoing in reverse order is right when a group was remediated twice.
+  const entries = [...chosen, ...chosenLogOnly].sort(
+    (a, b) => (b.eventTime?.getTime() ?? 0) - (a.eventTime?.getTime() ?? 0),
+  );
+  const groups: GroupRestore[] = [];
+  for (const e of entries) groups.push(await planGroup(clients, e, region, restored));
+
+  const planned = () => groups.filter((g) => g.status === 'planned');
+  // Not ok: a group that could not be restored, or nothing left that restore could act on.
+  const settled = new Set<GroupRestoreStatus>([
+    'planned',
+    'restored',
+    'nothing to do',
+    'already restored',
+  ]);
+  const report = (extra: Partial<RestoreReport> & { applied: boolean }): RestoreReport => ({
+    ok:
+      groups.every((g) => g.status !== 'failed' && g.status !== 'log only') &&
+      groups.some((g) => settled.has(g.status)),
+    incidentArn,
+    groups,
+    ...extra,
+  });
+  if (planned().length === 0)
+    return report({ applied: false, reason: 'nothing to restore: see each group' });
+  if (options.dryRun) return report({ applied: false, reason: 'dry run: nothing was changed' });
+
+  if (!options.yes) {
+    options.showPlan?.(report({ applied: false }));
+    if (!options.confirm)
+      throw new InputError(
+        'restore changes security groups and asks first: run it on a terminal, or pass --yes to apply without asking',
+      );
+    if (!(await options.confirm('Apply? [y/N] ')))
+      return {
+        ...report({ applied: false, reason: 'not confirmed: nothing was changed' }),
+        ok: false,
+      };
+  }
+
+  for (const [i, g] of groups.entries())
+    if (g.status === 'planned') groups[i] = await applyGroup(clients, g);
+
+  const done = groups.filter((g) => g.status === 'restored');
+  const note = done.length ? await writeNote(clients, incidentArn, done, options.now) : undefined;
+  return report({ applied: done.length > 0, ...(note ? { note } : {}) });
+}
+
+async function readTimeline(
+  clients: AwsClients,
+  incidentRecordArn: string,
+  region: string,
+): Promise<TimelineEntry[]> {
+  const incidents = clients.incidents();
+  const summaries: { eventId: string; eventTime?: Date }[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await call(
+        incidents,
+        new ListTimelineEventsCommand({
+          incidentRecordArn,
+          filters: [
+            { key: 'eventType', condition: { equals: { stringValues: ['Custom Event'] } } },
+          ],
+          sortBy: 'EVENT_TIME',
+          sortOrder: 'ASCENDING',
+          maxResults: 100,
+          nextToken: token,
+        }),
+      );
+      for (const s of page.eventSummaries ?? [])
+        if (s.eventId)
+          summaries.push({
+            eventId: s.eventId,
+            ...(s.eventTime ? { eventTime: s.eventTime } : {}),
+          });
+      token = page.nextToken;
+    } while (token);
+  } catch (err) {
+    if (rootCode(err) === 'ResourceNotFoundException')
+      throw new InputError(
+        `incident ${incidentRecordArn} does not exist in ${region} (or your role cannot see it): check the ARN, and --region for the incident's region`,
+        { cause: err },
+      );
+    throw err;
+  }
+  const out: TimelineEntry[] = [];
+  for (const s of summaries) {
+    const got = await call(
+      incidents,
+      new GetTimelineEventCommand({ incidentRecordArn, eventId: s.eventId }),
+    );
+    const data = got.event?.eventData;
+    const record = parseRemediationRecord(data);
+    const note = record ? undefined : parseNote(data);
+    out.push({
+      ...s,
+      references: got.event?.eventReferences ?? [],
+      ...(record ? { record } : {}),
+      ...(note ? { note } : {}),
+    });
+  }
+  return out;
+}
+
+function parseNote(data: string | undefined): z.infer<typeof noteSchema> | undefined {
+  if (!data) return undefined;
+  try {
+    const parsed = noteSchema.safeParse(JSON.parse(data));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A record that did not fit on the timeline: the reverter wrote a note pointing to its log. */
+function logOnlyGroup(e: TimelineEntry): string | undefined {
+  if (!e.note?.fullRecord) return undefined;
+  const m = /^(sg-[0-9a-f]{8,17}): (remediated|failed),/.exec(e.note.summary);
+  return m?.[1];
+}
+
+/** The group's region from the record's resource reference, else the command's. */
+function regionFromReferences(refs: readonly EventReference[], fallback: string): string {
+  for (const r of refs) {
+    const m = /^arn:[^:]+:ec2:([a-z0-9-]+):\d*:security-group\//.exec(r.resource ?? '');
+    if (m) return m[1]!;
+  }
+  return fallback;
+}
+
+const withoutId = ({ ruleId: _id, ...rule }: Rule): Rule => rule;
+
+async function planGroup(
+  clients: AwsClients,
+  e: TimelineEntry,
+  fallbackRegion: string,
+  restored: ReadonlySet<string>,
+): Promise<GroupRestore> {
+  const region = regionFromReferences(e.references, fallbackRegion);
+  const empty = { reauthorize: [], revoke: [], alreadyBack: [], alreadyGone: [], keptAsBefore: [] };
+  const base = {
+    region,
+    eventId: e.eventId,
+    ...(e.eventTime ? { recordedAt: e.eventTime.toISOString() } : {}),
+  };
+  if (!e.record) {
+    const p = e.note!.fullRecord!;
+    return {
+      ...base,
+      groupId: logOnlyGroup(e)!,
+      status: 'log only',
+      detail: `the record was too large for the timeline; its rules are only in the reverter's log (CloudWatch Logs group ${p.logGroup ?? '?'}, stream ${p.logStream ?? '?'}, request ${p.requestId ?? '?'}, line "revoking for …"): restore cannot proceed automatically; re-authorize the "revoke" rules of that line by hand`,
+      ...empty,
+    };
+  }
+  const record = e.record;
+  const groupId = record.groupId;
+  if (restored.has(e.eventId))
+    return {
+      ...base,
+      groupId,
+      status: 'already restored',
+      detail: 'a restore note on the incident says this record was restored already',
+      ...empty,
+    };
+  const ec2 = clients.ec2(region);
+  const read = await describeGroup(ec2, groupId);
+  if (!read.found)
+    return {
+      ...base,
+      groupId,
+      status: 'gone',
+      detail: `${groupId} no longer exists in ${region}: skipped, nothing to restore`,
+      ...empty,
+    };
+  const current = rulesFromSecurityGroupRules(await describeRules(ec2, groupId));
+  const now = new Map(current.map((r) => [ruleKey(r), r]));
+  const before = new Set((record.before ?? []).map((r) => ruleKey(ruleFromJson(r))));
+
+  const reauthorize: Rule[] = [];
+  const alreadyBack: Rule[] = [];
+  for (const r of record.revoked.map(ruleFromJson).map(withoutId))
+    (now.has(ruleKey(r)) ? alreadyBack : reauthorize).push(r);
+  const revoke: Rule[] = [];
+  const alreadyGone: Rule[] = [];
+  const keptAsBefore: Rule[] = [];
+  for (const r of record.authorized.map(ruleFromJson)) {
+    const key = ruleKey(r);
+    const present = now.get(key);
+    if (before.has(key)) keptAsBefore.push(r);
+    // Revoke by the rule's current ID: exact, whatever the description says.
+    else if (present)
+      revoke.push({ ...withoutId(r), ...(present.ruleId ? { ruleId: present.ruleId } : {}) });
+    else alreadyGone.push(r);
+  }
+  const toJson = (rules: readonly Rule[]) => rules.map(ruleToJson);
+  const plan = {
+    reauthorize: toJson(reauthorize),
+    revoke: toJson(revoke),
+    alreadyBack: toJson(alreadyBack),
+    alreadyGone: toJson(alreadyGone),
+    keptAsBefore: toJson(keptAsBefore),
+  };
+  if (reauthorize.length + revoke.length === 0)
+    return {
+      ...base,
+      groupId,
+      status: 'nothing to do',
+      detail: `${groupId} is already as it was before the remediation`,
+      ...plan,
+    };
+  return { ...base, groupId, status: 'planned', detail: summaryOf(plan), ...plan };
+}
+
+function summaryOf(g: Pick<GroupRestore, 'reauthorize' | 'revoke'>): string {
+  const list = (rules: readonly RuleJson[]) =>
+    rules.map((r) => describeRule(ruleFromJson(r))).join(', ');
+  return [
+    ...(g.reauthorize.length ? [`re-authorize ${list(g.reauthorize)}`] : []),
+    ...(g.revoke.length ? [`revoke ${list(g.revoke)}`] : []),
+  ].join('; ');
+}
+
+async function applyGroup(clients: AwsClients, g: GroupRestore): Promise<GroupRestore> {
+  const ec2 = clients.ec2(g.region);
+  const reason = 'restore: undo the remediation recorded on the incident';
+  const authorize = g.reauthorize.map(ruleFromJson);
+  const revoke = g.revoke.map(ruleFromJson);
+  const plan: Plan = {
+    groupId: g.groupId,
+    compliant: false,
+    authorize: authorize.map((rule) => ({ rule, reason })),
+    revoke: revoke.map((rule) => ({ rule, reason })),
+    after: [],
+  };
+  try {
+    await applyPlan(ec2, plan);
+  } catch (err) {
+    const done =
+      err instanceof ApplyError
+        ? ` (done before the failure: ${err.done.authorized.length} authorized, ${err.done.revoked.length} revoked)`
+        : '';
+    return { ...g, status: 'failed', detail: `${errorMessage(err)}${done}` };
+  }
+  // Read back: the group must hold every re-authorized rule and none of the revoked ones.
+  const present = new Set(
+    rulesFromSecurityGroupRules(await describeRules(ec2, g.groupId)).map(ruleKey),
+  );
+  const missing = authorize.filter((r) => !present.has(ruleKey(r)));
+  const still = revoke.filter((r) => present.has(ruleKey(r)));
+  if (missing.length || still.length)
+    return {
+      ...g,
+      status: 'failed',
+      detail: `applied, but the group ${[
+        ...(missing.length ? [`lacks ${missing.map(describeRule).join(', ')}`] : []),
+        ...(still.length ? [`still has ${still.map(describeRule).join(', ')}`] : []),
+      ].join(' and ')}`,
+    };
+  return { ...g, status: 'restored', detail: summaryOf(g) };
+}
+
+async function writeNote(
+  clients: AwsClients,
+  incidentArn: string,
+  done: readonly GroupRestore[],
+  now: () => Date = () => new Date(),
+): Promise<string> {
+  let by = 'an unknown caller';
+  try {
+    by = (await whoAmI(clients)).arn || by;
+  } catch {
+    // The restore happened; the note says less, that is all.
+  }
+  const at = now().toISOString();
+  const summary = `Restored by first-responder restore (${by}, ${at}): ${done.map((g) => `${g.groupId}: ${g.detail}`).join('. ')}`;
+  try {
+    await addNote(clients.incidents(), incidentArn, summary, {
+      details: {
+        restoredEvents: done.map((g) => g.eventId),
+        groups: done.map((g) => ({
+          groupId: g.groupId,
+          reauthorized: g.reauthorize,
+          revoked: g.revoke,
+        })),
+        by,
+        at,
+      },
+    });
+    return summary;
+  } catch (err) {
+    return `the groups were restored, but the note could not be written on the incident: ${errorMessage(err)}`;
+  }
+}
+
+function rootCode(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  return errorCode(e) ?? '';
+}
+
+/** Asks a yes/no question on the terminal (stderr, so stdout stays clean for --json). */
+export async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function renderRestore(report: RestoreReport): string {
+  const lines = [`restore for incident ${report.incidentArn}`, ''];
+  const list = (label: string, rules: readonly RuleJson[]) =>
+    rules.map((r) => {
+      const rule = ruleFromJson(r);
+      return `    ${label.padEnd(13)} ${describeRule(rule)}${rule.description ? ` ("${rule.description}")` : ''}`;
+    });
+  for (const g of report.groups) {
+    const when = g.recordedAt ? `, remediated ${g.recordedAt}` : '';
+    lines.push(`  ${g.groupId} (${g.region}${when}): ${g.status}`);
+    if (g.status === 'planned' || g.status === 'restored') {
+      lines.push(...list('re-authorize', g.reauthorize), ...list('revoke', g.revoke));
+      lines.push(...list('already back', g.alreadyBack), ...list('already gone', g.alreadyGone));
+      lines.push(...list('kept (before)', g.keptAsBefore));
+    } else lines.push(`    ${g.detail}`);
+  }
+  lines.push('');
+  if (report.reason) lines.push(report.reason);
+  else if (!report.applied) lines.push('not applied yet');
+  if (report.note) lines.push(`timeline note: ${report.note}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,357 @@
+/**
+ * `first-responder validate`: shows the deployment working in the user's own account. Generates
+ * GuardDuty sample findings of a High and a Critical type, then waits, with a bound, for each
+ * step a real finding goes through: the incident opens from the GuardDuty response plan, the
+ * engagement starts, the runbook finishes. Each step is reported with its time. With
+ * `--tripwire` it also runs the security-group tripwire (./tripwire.ts).
+ */
+import { CreateSampleFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { GetAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { ListEngagementsCommand, type Engagement } from '@aws-sdk/client-ssm-contacts';
+import {
+  GetIncidentRecordCommand,
+  ListIncidentRecordsCommand,
+  type IncidentRecordSummary,
+} from '@aws-sdk/client-ssm-incidents';
+import { readTrigger } from '../../handlers/aws/incidents';
+import { describeFinding } from '../../handlers/incident/guardduty';
+import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
+import { DEFAULT_GUARDDUTY_MIN_SEVERITY } from '../../patterns';
+import { call, whoAmI, type AwsClients } from '../aws';
+import { formatDuration, stderrProgress, systemClock, waitFor, type Clock } from '../wait';
+import { runTripwire, type SignalSource, type Step, type TripwireReport } from './tripwire';
+
+/**
+ * The sample findings: one High, one Critical type. Severities are the types' documented
+ * defaults (GuardDuty finding types reference); samples carry their type's default.
+ */
+export const SAMPLE_FINDINGS = [
+  { type: 'Backdoor:EC2/C&CActivity.B', label: 'High', severity: 8 },
+  { type: 'AttackSequence:EC2/CompromisedInstanceGroup', label: 'Critical', severity: 9 },
+] as const;
+
+/** Automation states after which nothing more happens. */
+const FINISHED = new Set([
+  'Success',
+  'CompletedWithSuccess',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'CompletedWithFailure',
+  'Rejected',
+  'Exited',
+  'ChangeCalendarOverrideRejected',
+]);
+const SUCCEEDED = new Set(['Success', 'CompletedWithSuccess']);
+/** Incidents created this long before the start still count: clocks differ a little. */
+const CLOCK_SLACK_MS = 10 * 60_000;
+
+export interface ValidateOptions {
+  readonly clients: AwsClients;
+  readonly config: FirstResponderConfig;
+  /** Each wait's bound. @default 600_000 */
+  readonly timeoutMs?: number;
+  /** @default 5_000 */
+  readonly intervalMs?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default stderr */
+  readonly progress?: (line: string) => void;
+  /** Also run the tripwire in this VPC. */
+  readonly tripwireVpcId?: string;
+  /** @default process */
+  readonly signals?: SignalSource;
+}
+
+export interface ValidatedIncident {
+  readonly findingType: string;
+  readonly incidentArn: string;
+  readonly openedAtMs: number;
+  readonly engagedAtMs?: number;
+  readonly runbook?: { readonly status: string; readonly atMs: number; readonly document?: string };
+}
+
+export interface ValidateReport {
+  readonly ok: boolean;
+  readonly account: string;
+  readonly region: string;
+  readonly responsePlan: string;
+  readonly startedAt: string;
+  readonly steps: readonly Step[];
+  readonly incidents: readonly ValidatedIncident[];
+  readonly tripwire?: TripwireReport;
+}
+
+export async function runValidate(options: ValidateOptions): Promise<ValidateReport> {
+  const { clients, config } = options;
+  const clock = options.clock ?? systemClock;
+  const progress = options.progress ?? stderrProgress;
+  const region = clients.region ?? regionOf(config);
+  const plan = responsePlansOf(config).find((p) => p.detection === 'guardDutyFinding')!;
+  const minSeverity = config.detection.guardDuty.minSeverity ?? DEFAULT_GUARDDUTY_MIN_SEVERITY;
+  const waits = {
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    clock,
+    progress,
+  };
+  const me = await whoAmI(clients, region);
+  const start = clock.now();
+  const at = () => clock.now() - start;
+  const steps: Step[] = [];
+  const step = (s: Step) => {
+    steps.push(s);
+    progress(`${s.status === 'pass' ? 'ok' : s.status}: ${s.name}: ${s.detail}`);
+  };
+  const found: ValidatedIncident[] = [];
+  const finish = (tripwire?: TripwireReport): ValidateReport => ({
+    ok: steps.every((s) => s.status !== 'fail') && (tripwire?.ok ?? true),
+    account: me.account,
+    region,
+    responsePlan: plan.name,
+    startedAt: new Date(start).toISOString(),
+    steps,
+    incidents: found,
+    ...(tripwire ? { tripwire } : {}),
+  });
+
+  const gd = clients.guardduty(region);
+  const detectorId = (await call(gd, new ListDetectorsCommand({}))).DetectorIds?.[0];
+  if (!detectorId) {
+    step({
+      name: 'GuardDuty detector',
+      status: 'fail',
+      detail: `GuardDuty has no detector in ${region}: run 'first-responder preflight'`,
+      atMs: at(),
+    });
+    return finish(await tripwire());
+  }
+
+  const expected = SAMPLE_FINDINGS.filter((f) => f.severity >= minSeverity);
+  for (const f of SAMPLE_FINDINGS.filter((x) => x.severity < minSeverity))
+    step({
+      name: `incident for ${f.type}`,
+      status: 'skip',
+      detail: `${f.label} (${f.severity}) is below detection.guardDuty.minSeverity ${minSeverity}: no incident expected`,
+    });
+
+  const incidents = clients.incidents(region);
+  const since = new Date(start - CLOCK_SLACK_MS);
+  const before = new Set((await planIncidents(plan.name, since)).map((i) => i.arn));
+  await call(
+    gd,
+    new CreateSampleFindingsCommand({
+      DetectorId: detectorId,
+      FindingTypes: SAMPLE_FINDINGS.map((f) => f.type),
+    }),
+  );
+  step({
+    name: 'generate sample findings',
+    status: 'pass',
+    detail: `${SAMPLE_FINDINGS.map((f) => `${f.type} (${f.label})`).join(' and ')} on detector ${detectorId}`,
+    atMs: at(),
+  });
+
+  // Incidents: matched to findings by the type in their trigger event.
+  const typeOf = new Map<string, string>();
+  const opened = new Map<string, { arn: string; atMs: number }>();
+  const incidentWait = await waitFor(
+    `the incidents to open from response plan ${plan.name} (${expected.length} expected)`,
+    async () => {
+      for (const i of await planIncidents(plan.name, since)) {
+        if (before.has(i.arn) || typeOf.has(i.arn)) continue;
+        const trigger = await readTrigger(incidents, i.arn);
+        if (trigger.status === 'missing') continue; // not written yet: next poll
+        typeOf.set(
+          i.arn,
+          trigger.status === 'event' ? describeFinding(trigger.event).type : 'unknown',
+        );
+        const free = expected.find((f) => f.type === typeOf.get(i.arn) && !opened.has(f.type));
+        const slot = free ?? expected.find((f) => !opened.has(f.type));
+        if (slot && (free || typeOf.get(i.arn) === 'unknown'))
+          opened.set(slot.type, { arn: i.arn, atMs: at() });
+      }
+      return opened.size >= expected.length ? true : undefined;
+    },
+    waits,
+  );
+  for (const f of expected) {
+    const o = opened.get(f.type);
+    if (o) {
+      step({
+        name: `incident for ${f.type}`,
+        status: 'pass',
+        detail: `${o.arn} opened ${formatDuration(o.atMs)} after the start`,
+        atMs: o.atMs,
+      });
+      found.push({ findingType: f.type, incidentArn: o.arn, openedAtMs: o.atMs });
+    } else
+      step({
+        name: `incident for ${f.type}`,
+        status: 'fail',
+        detail: `no incident from response plan ${plan.name} within ${formatDuration(incidentWait.elapsedMs)}: check the EventBridge rule for GuardDuty findings (minSeverity ${minSeverity}) and run 'first-responder preflight'`,
+        atMs: at(),
+      });
+  }
+
+  for (const [n, incident] of found.entries()) {
+    const short = incident.incidentArn.split('/').pop();
+    if (plan.engagements.length === 0)
+      step({
+        name: `engagement for incident ${short}`,
+        status: 'skip',
+        detail: `response plan ${plan.name} engages nobody (responsePlans.guardDutyFinding.engagements)`,
+      });
+    else {
+      const engaged = await waitFor(
+        `the engagement to start for incident ${short}`,
+        async () => firstEngagement(incident.incidentArn),
+        waits,
+      );
+      if (engaged.status === 'done') {
+        const who = engaged.value.ContactArn?.split('/').pop() ?? 'a contact';
+        step({
+          name: `engagement for incident ${short}`,
+          status: 'pass',
+          detail: `engaged ${who}${engaged.value.StartTime ? ` at ${engaged.value.StartTime.toISOString()}` : ''}`,
+          atMs: at(),
+        });
+        found[n] = { ...incident, engagedAtMs: at() };
+      } else
+        step({
+          name: `engagement for incident ${short}`,
+          status: 'fail',
+          detail: `no engagement within ${formatDuration(engaged.elapsedMs)}: check that the plan's contacts exist and their channels are activated ('first-responder preflight')`,
+          atMs: at(),
+        });
+    }
+
+    const runbook = await waitFor(
+      `the runbook to finish for incident ${short}`,
+      async () => runbookState(incident.incidentArn),
+      waits,
+    );
+    if (runbook.status === 'done') {
+      const r = runbook.value;
+      const ok = SUCCEEDED.has(r.status);
+      step({
+        name: `runbook for incident ${short}`,
+        status: ok ? 'pass' : 'fail',
+        detail: `${r.document ?? 'runbook'} finished: ${r.status}${r.failure ? ` (${r.failure})` : ''}`,
+        atMs: at(),
+      });
+      found[n] = {
+        ...found[n]!,
+        runbook: { status: r.status, atMs: at(), ...(r.document ? { document: r.document } : {}) },
+      };
+    } else
+      step({
+        name: `runbook for incident ${short}`,
+        status: 'fail',
+        detail: `the runbook did not finish within ${formatDuration(runbook.elapsedMs)}: see the incident's Runbook tab`,
+        atMs: at(),
+      });
+  }
+  return finish(await tripwire());
+
+  async function tripwire(): Promise<TripwireReport | undefined> {
+    if (!options.tripwireVpcId) return undefined;
+    return runTripwire({
+      clients,
+      vpcId: options.tripwireVpcId,
+      exemptTag: config.policy.exempt.tag,
+      ...waits,
+      startedAtMs: at(),
+      ...(options.signals ? { signals: options.signals } : {}),
+    });
+  }
+
+  async function planIncidents(name: string, after: Date): Promise<{ arn: string }[]> {
+    const out: IncidentRecordSummary[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call(
+        incidents,
+        new ListIncidentRecordsCommand({
+          filters: [{ key: 'creationTime', condition: { after } }],
+          maxResults: 100,
+          nextToken: token,
+        }),
+      );
+      out.push(...(page.incidentRecordSummaries ?? []));
+      token = page.nextToken;
+    } while (token);
+    // An incident's ARN names its response plan: incident-record/<plan>/<id>.
+    return out
+      .filter((i) => i.arn?.includes(`:incident-record/${name}/`))
+      .map((i) => ({ arn: i.arn! }));
+  }
+
+  async function firstEngagement(incidentArn: string): Promise<Engagement | undefined> {
+    const out = await call(
+      clients.contacts(region),
+      new ListEngagementsCommand({ IncidentId: incidentArn }),
+    );
+    return [...(out.Engagements ?? [])].sort(
+      (a, b) => (a.StartTime?.getTime() ?? 0) - (b.StartTime?.getTime() ?? 0),
+    )[0];
+  }
+
+  async function runbookState(
+    incidentArn: string,
+  ): Promise<{ status: string; document?: string; failure?: string } | undefined> {
+    const record = await call(incidents, new GetIncidentRecordCommand({ arn: incidentArn }));
+    const arn = record.incidentRecord?.automationExecutions
+      ?.map((e) => e.ssmExecutionArn)
+      .find((a): a is string => !!a);
+    if (!arn) return undefined; // not started yet
+    // arn:aws:ssm:<region>:<account>:automation-execution/<id>
+    const execRegion = arn.split(':')[3] || region;
+    const got = await call(
+      clients.ssm(execRegion),
+      new GetAutomationExecutionCommand({ AutomationExecutionId: arn.split('/').pop() }),
+    );
+    const e = got.AutomationExecution;
+    const status = e?.AutomationExecutionStatus;
+    if (!status || !FINISHED.has(status)) return undefined;
+    return {
+      status,
+      ...(e?.DocumentName ? { document: e.DocumentName } : {}),
+      ...(e?.FailureMessage ? { failure: e.FailureMessage } : {}),
+    };
+  }
+}
+
+const MARK: Record<Step['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };
+
+function renderSteps(steps: readonly Step[]): string[] {
+  return steps.map(
+    (s) =>
+      `  ${MARK[s.status]}  ${(s.atMs !== undefined ? formatDuration(s.atMs) : '').padStart(10)}  ${s.name}: ${s.detail}`,
+  );
+}
+
+export function renderValidate(report: ValidateReport): string {
+  const lines = [
+    `validate in account ${report.account}, region ${report.region}, response plan ${report.responsePlan} (started ${report.startedAt})`,
+    '',
+    ...renderSteps(report.steps),
+  ];
+  if (report.tripwire) lines.push('', 'tripwire:', ...renderTripwireLines(report.tripwire));
+  lines.push(
+    '',
+    report.ok
+      ? 'the deployment works end to end'
+      : 'some steps failed: see above, then run first-responder preflight',
+  );
+  return lines.join('\n');
+}
+
+function renderTripwireLines(t: TripwireReport): string[] {
+  return [
+    ...renderSteps(t.steps),
+    ...(t.timeToRevertMs !== undefined
+      ? [`  time to revert: ${formatDuration(t.timeToRevertMs)}`]
+      : []),
+  ];
+}

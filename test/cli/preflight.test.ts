@@ -1,0 +1,540 @@
+/**
+ * preflight against aws-sdk-client-mock: a healthy account, then one thing wrong at a time; each
+ * failure must say what is wrong and how to fix it. Responses are shaped as the API references
+ * document them. Also the one-line messages for missing credentials and permissions.
+ */
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type StackStatus,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  ConfigServiceClient,
+  DescribeConfigurationRecordersCommand,
+  DescribeConfigurationRecorderStatusCommand,
+} from '@aws-sdk/client-config-service';
+import {
+  GetDetectorCommand,
+  GuardDutyClient,
+  ListDetectorsCommand,
+} from '@aws-sdk/client-guardduty';
+import { ListContactChannelsCommand, ListContactsCommand } from '@aws-sdk/client-ssm-contacts';
+import {
+  GetReplicationSetCommand,
+  ListReplicationSetsCommand,
+  SSMIncidentsClient,
+} from '@aws-sdk/client-ssm-incidents';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { join } from 'node:path';
+import { accessProblem, createAwsClients, explainAccess, explained } from '../../cli/aws';
+import {
+  logsManagementWrites,
+  renderPreflight,
+  runPreflight,
+  type PreflightReport,
+} from '../../cli/commands/preflight';
+import { main } from '../../cli/main';
+import { AwsCallError } from '../../handlers/shared/errors';
+import { loadConfig } from '../../infra/config';
+import { ACCOUNT, awsError, mockContacts, mockSts, type ContactsStub } from './support';
+
+const CONFIG = loadConfig(join(__dirname, '..', '..', 'examples', 'config.yaml'));
+const REGION = 'eu-west-1';
+const TRAIL_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/management-events`;
+const contactArn = (alias: string) => `arn:aws:ssm-contacts:${REGION}:${ACCOUNT}:contact/${alias}`;
+
+let sts: ReturnType<typeof mockSts>;
+let incidents: AwsClientStub<SSMIncidentsClient>;
+let contacts: ContactsStub;
+let guardduty: AwsClientStub<GuardDutyClient>;
+let config: AwsClientStub<ConfigServiceClient>;
+let cloudtrail: AwsClientStub<CloudTrailClient>;
+let cfn: AwsClientStub<CloudFormationClient>;
+
+const stack = (name: string, status: StackStatus = 'UPDATE_COMPLETE') => ({
+  Stacks: [{ StackName: name, StackStatus: status, CreationTime: new Date('2026-11-01') }],
+});
+
+/** An account where everything the deployment relies on is in place. */
+beforeEach(() => {
+  sts = mockSts();
+  incidents = mockClient(SSMIncidentsClient);
+  const rs = `arn:aws:ssm-incidents::${ACCOUNT}:replication-set/40bd98f0-4110-2dee-b35e-b87006f9e172`;
+  incidents.on(ListReplicationSetsCommand).resolves({ replicationSetArns: [rs] });
+  incidents.on(GetReplicationSetCommand).resolves({
+    replicationSet: {
+      arn: rs,
+      status: 'ACTIVE',
+      deletionProtected: true,
+      regionMap: {
+        [REGION]: { status: 'ACTIVE', statusUpdateDateTime: new Date() },
+        'us-east-1': { status: 'ACTIVE', statusUpdateDateTime: new Date() },
+      },
+      createdBy: 'x',
+      createdTime: new Date(),
+      lastModifiedBy: 'x',
+      lastModifiedTime: new Date(),
+    },
+  });
+  contacts = mockContacts();
+  contacts.on(ListContactsCommand).resolves({
+    Contacts: ['alice', 'bob'].map((a) => ({
+      ContactArn: contactArn(a),
+      Alias: a,
+      Type: 'PERSONAL',
+    })),
+  });
+  contacts.on(ListContactChannelsCommand).callsFake((input: { ContactId: string }) => ({
+    ContactChannels: ['email', 'sms', 'voice'].map((name) => ({
+      ContactChannelArn: `${input.ContactId.replace(':contact/', ':contact-channel/')}/${name}`,
+      ContactArn: input.ContactId,
+      Name: name,
+      Type: name.toUpperCase(),
+      DeliveryAddress: { SimpleAddress: 'x' },
+      ActivationStatus: 'ACTIVATED',
+    })),
+  }));
+  guardduty = mockClient(GuardDutyClient);
+  guardduty
+    .on(ListDetectorsCommand)
+    .resolves({ DetectorIds: ['12abc34d567e8fa901bc2d34e56789f0'] });
+  guardduty.on(GetDetectorCommand).resolves({
+    Status: 'ENABLED',
+    ServiceRole: 'x',
+    FindingPublishingFrequency: 'FIFTEEN_MINUTES',
+  });
+  config = mockClient(ConfigServiceClient);
+  config.on(DescribeConfigurationRecordersCommand).resolves({
+    ConfigurationRecorders: [
+      {
+        name: 'default',
+        roleARN: 'arn:aws:iam::111122223333:role/config',
+        recordingGroup: { allSupported: true, includeGlobalResourceTypes: false },
+      },
+    ],
+  });
+  config.on(DescribeConfigurationRecorderStatusCommand).resolves({
+    ConfigurationRecordersStatus: [{ name: 'default', recording: true, lastStatus: 'Success' }],
+  });
+  cloudtrail = mockClient(CloudTrailClient);
+  cloudtrail.on(DescribeTrailsCommand).resolves({
+    trailList: [
+      {
+        Name: 'management-events',
+        TrailARN: TRAIL_ARN,
+        HomeRegion: 'us-east-1',
+        IsMultiRegionTrail: true,
+      },
+    ],
+  });
+  cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+  cloudtrail.on(GetEventSelectorsCommand).resolves({
+    TrailARN: TRAIL_ARN,
+    EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [] }],
+  });
+  cfn = mockClient(CloudFormationClient);
+  cfn.on(DescribeStacksCommand, { StackName: 'FirstResponder' }).resolves(stack('FirstResponder'));
+  cfn
+    .on(DescribeStacksCommand, { StackName: 'FirstResponder-RootActivity' })
+    .resolves(stack('FirstResponder-RootActivity', 'CREATE_COMPLETE'));
+});
+afterEach(() => {
+  for (const m of [sts, incidents, contacts, guardduty, config, cloudtrail, cfn]) m.restore();
+});
+
+const preflight = () =>
+  runPreflight({ clients: createAwsClients({ region: REGION }), config: CONFIG });
+const check = (report: PreflightReport, name: string) =>
+  report.checks.find((c) => c.name.startsWith(name))!;
+
+describe('preflight on a healthy account', () => {
+  it('passes every check and says what it found', async () => {
+    const report = await preflight();
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([
+      ['Incident Manager onboarded', 'pass'],
+      ['Contact channels activated', 'pass'],
+      ['GuardDuty enabled', 'pass'],
+      ['AWS Config records security groups', 'pass'],
+      ['CloudTrail logs management events', 'pass'],
+      ['Root sign-ins covered (us-east-1)', 'pass'],
+      ['Stacks deployed', 'pass'],
+    ]);
+    expect(report).toMatchObject({ ok: true, account: ACCOUNT, region: REGION });
+    expect(check(report, 'Contact').detail).toBe('6 channels of 2 contacts activated (alice, bob)');
+    // the trail is asked in its home region, the forwarder stack in us-east-1
+    expect(await (cloudtrail.call(1).thisValue as CloudTrailClient).config.region()).toBe(
+      'us-east-1',
+    );
+    expect(cfn).toReceiveCommandWith(DescribeStacksCommand, {
+      StackName: 'FirstResponder-RootActivity',
+    });
+  });
+
+  it('is read-only: it sends only Describe, Get and List calls', async () => {
+    await preflight();
+    const names = [sts, incidents, contacts, guardduty, config, cloudtrail, cfn].flatMap((m) =>
+      m.calls().map((c) => (c.args[0] as object).constructor.name),
+    );
+    expect(names.length).toBeGreaterThan(10);
+    for (const n of names) expect(n).toMatch(/^(Describe|Get|List)/);
+  });
+});
+
+describe('each failure says what is wrong and how to fix it', () => {
+  it('Incident Manager not onboarded', async () => {
+    incidents.on(ListReplicationSetsCommand).resolves({ replicationSetArns: [] });
+    const c = check(await preflight(), 'Incident Manager');
+    expect(c).toMatchObject({
+      status: 'fail',
+      detail: 'Incident Manager is not onboarded: the account has no replication set',
+    });
+    expect(c.fix).toContain('onboard the account in the Incident Manager console in eu-west-1');
+  });
+
+  it('a replication set without the app region', async () => {
+    incidents.on(GetReplicationSetCommand).resolves({
+      replicationSet: {
+        status: 'ACTIVE',
+        regionMap: { 'us-west-2': { status: 'ACTIVE', statusUpdateDateTime: new Date() } },
+        deletionProtected: true,
+        createdBy: 'x',
+        createdTime: new Date(),
+        lastModifiedBy: 'x',
+        lastModifiedTime: new Date(),
+      },
+    });
+    expect(check(await preflight(), 'Incident Manager')).toMatchObject({
+      status: 'fail',
+      detail: 'the replication set covers us-west-2, not eu-west-1, where the app opens incidents',
+    });
+  });
+
+  it('contact channels not activated, and a contact not deployed', async () => {
+    contacts.on(ListContactsCommand).resolves({
+      Contacts: [{ ContactArn: contactArn('alice'), Alias: 'alice', Type: 'PERSONAL' }],
+    });
+    contacts.on(ListContactChannelsCommand).resolves({
+      ContactChannels: [
+        {
+          ContactChannelArn: 'a',
+          ContactArn: contactArn('alice'),
+          Name: 'sms',
+          Type: 'SMS',
+          DeliveryAddress: {},
+          ActivationStatus: 'NOT_ACTIVATED',
+        },
+      ],
+    });
+    const c = check(await preflight(), 'Contact');
+    expect(c).toMatchObject({
+      status: 'fail',
+      detail: 'contacts not found: bob; channels not activated: alice/sms (SMS)',
+    });
+    expect(c.fix).toContain('npx cdk deploy --all -c config=');
+    expect(c.fix).toContain('aws ssm-contacts send-activation-code');
+  });
+
+  it('GuardDuty without a detector, or disabled', async () => {
+    guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: [] });
+    expect(check(await preflight(), 'GuardDuty')).toMatchObject({
+      status: 'fail',
+      fix: 'aws guardduty create-detector --enable --region eu-west-1',
+    });
+    guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: ['d1'] });
+    guardduty.on(GetDetectorCommand).resolves({ Status: 'DISABLED', ServiceRole: 'x' });
+    expect(check(await preflight(), 'GuardDuty')).toMatchObject({
+      status: 'fail',
+      fix: 'aws guardduty update-detector --detector-id d1 --enable --region eu-west-1',
+    });
+  });
+
+  it('AWS Config not recording security groups, or stopped', async () => {
+    config.on(DescribeConfigurationRecordersCommand).resolves({
+      ConfigurationRecorders: [
+        {
+          name: 'default',
+          recordingGroup: { allSupported: false, resourceTypes: ['AWS::S3::Bucket'] },
+        },
+      ],
+    });
+    expect(check(await preflight(), 'AWS Config')).toMatchObject({
+      status: 'fail',
+      detail: 'no recorder records AWS::EC2::SecurityGroup (recorders: default)',
+    });
+    config.on(DescribeConfigurationRecordersCommand).resolves({
+      ConfigurationRecorders: [
+        {
+          name: 'default',
+          recordingGroup: {
+            allSupported: false,
+            resourceTypes: ['AWS::EC2::SecurityGroup'],
+            recordingStrategy: { useOnly: 'INCLUSION_BY_RESOURCE_TYPES' },
+          },
+        },
+      ],
+    });
+    config.on(DescribeConfigurationRecorderStatusCommand).resolves({
+      ConfigurationRecordersStatus: [{ name: 'default', recording: false }],
+    });
+    expect(check(await preflight(), 'AWS Config')).toMatchObject({
+      status: 'fail',
+      fix: 'aws configservice start-configuration-recorder --configuration-recorder-name default --region eu-west-1',
+    });
+  });
+
+  it('AWS Config excluding security groups', async () => {
+    config.on(DescribeConfigurationRecordersCommand).resolves({
+      ConfigurationRecorders: [
+        {
+          name: 'default',
+          recordingGroup: {
+            allSupported: false,
+            exclusionByResourceTypes: { resourceTypes: ['AWS::EC2::SecurityGroup'] },
+            recordingStrategy: { useOnly: 'EXCLUSION_BY_RESOURCE_TYPES' },
+          },
+        },
+      ],
+    });
+    expect(check(await preflight(), 'AWS Config').status).toBe('fail');
+  });
+
+  it('no trail logging management write events', async () => {
+    cloudtrail.on(GetEventSelectorsCommand).resolves({
+      EventSelectors: [{ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true }],
+    });
+    const c = check(await preflight(), 'CloudTrail');
+    expect(c.status).toBe('fail');
+    expect(c.detail).toContain('management-events does not log management write events');
+    expect(c.fix).toContain('aws cloudtrail create-trail');
+
+    cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: false });
+    expect(check(await preflight(), 'CloudTrail').detail).toContain(
+      'management-events is not logging',
+    );
+    cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
+    expect(check(await preflight(), 'CloudTrail').detail).toContain(
+      'the account has no trail covering it',
+    );
+  });
+
+  it('a trail in another region that is not multi-region does not count', async () => {
+    cloudtrail.on(DescribeTrailsCommand).resolves({
+      trailList: [{ Name: 'local', TrailARN: TRAIL_ARN, HomeRegion: 'us-east-1' }],
+    });
+    expect(check(await preflight(), 'CloudTrail').status).toBe('fail');
+  });
+
+  it('root sign-ins: the us-east-1 forwarder stack is missing', async () => {
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'FirstResponder-RootActivity' })
+      .rejects(
+        awsError('ValidationError', 'Stack with id FirstResponder-RootActivity does not exist'),
+      );
+    expect(check(await preflight(), 'Root sign-ins')).toMatchObject({
+      status: 'fail',
+      detail:
+        'stack FirstResponder-RootActivity does not exist in us-east-1: root console sign-ins arrive only in us-east-1 and nothing forwards them to eu-west-1',
+      fix: expect.stringContaining('npx cdk deploy --all'),
+    });
+  });
+
+  it('the main stack not deployed, or rolled back', async () => {
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'FirstResponder' })
+      .rejects(awsError('ValidationError', 'Stack with id FirstResponder does not exist'));
+    expect(check(await preflight(), 'Stacks')).toMatchObject({
+      status: 'fail',
+      detail: 'stack FirstResponder does not exist in eu-west-1',
+    });
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'FirstResponder' })
+      .resolves(stack('FirstResponder', 'ROLLBACK_COMPLETE'));
+    expect(check(await preflight(), 'Stacks').status).toBe('fail');
+  });
+
+  it('a check it may not run fails naming the permission; the others still run', async () => {
+    guardduty
+      .on(ListDetectorsCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::111122223333:assumed-role/ro/alice is not authorized to perform: guardduty:ListDetectors',
+        ),
+      );
+    const report = await preflight();
+    expect(check(report, 'GuardDuty')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^could not check: not allowed to call guardduty:ListDetectors \(AccessDeniedException\)/,
+      ),
+    });
+    expect(report.checks.filter((c) => c.status === 'pass')).toHaveLength(6);
+  });
+
+  it('credentials for another account than the configuration names', async () => {
+    const report = await runPreflight({
+      clients: createAwsClients({ region: REGION }),
+      config: { ...CONFIG, app: { ...CONFIG.app, account: '999999999999' } },
+    });
+    expect(report.checks[0]).toMatchObject({
+      status: 'fail',
+      detail: `your credentials are for account ${ACCOUNT}; the configuration deploys to 999999999999`,
+    });
+  });
+});
+
+describe('selectors that log management writes', () => {
+  it.each([
+    [{ EventSelectors: [{}] }, true],
+    [{ EventSelectors: [{ ReadWriteType: 'WriteOnly' }] }, true],
+    [{ EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: false }] }, false],
+    [
+      {
+        AdvancedEventSelectors: [
+          { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+        ],
+      },
+      true,
+    ],
+    [
+      {
+        AdvancedEventSelectors: [
+          {
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Management'] },
+              { Field: 'readOnly', Equals: ['true'] },
+            ],
+          },
+        ],
+      },
+      false,
+    ],
+    [
+      {
+        AdvancedEventSelectors: [
+          { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] },
+        ],
+      },
+      false,
+    ],
+  ])('%j -> %s', (selectors, expected) => {
+    expect(logsManagementWrites(selectors)).toBe(expected);
+  });
+});
+
+describe('credentials and permissions in one line', () => {
+  it.each([
+    [
+      'no credentials',
+      awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      undefined,
+      "no AWS credentials: set AWS_PROFILE or pass --profile; see 'aws configure'",
+    ],
+    [
+      'a profile without credentials',
+      awsError('CredentialsProviderError', 'Could not resolve credentials using profile: [prod]'),
+      'prod',
+      "no usable AWS credentials for profile 'prod': check it in ~/.aws/config, then 'aws sso login --profile prod' or 'aws configure --profile prod'",
+    ],
+    [
+      'an expired session',
+      awsError('ExpiredTokenException', 'The security token included in the request is expired'),
+      undefined,
+      "your AWS session has expired: sign in again (e.g. 'aws sso login') and retry",
+    ],
+    [
+      'rejected credentials',
+      awsError('InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      undefined,
+      "AWS rejected the credentials (InvalidClientTokenId): they are wrong or deleted; check AWS_PROFILE / AWS_ACCESS_KEY_ID ('aws sts get-caller-identity' must work)",
+    ],
+    [
+      'a missing permission',
+      new AwsCallError('ec2:DescribeVpcs', 'no', {
+        cause: awsError(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation.',
+        ),
+      }),
+      undefined,
+      "not allowed to call ec2:DescribeVpcs (UnauthorizedOperation): use a role that may, see docs/validate.md, 'Permissions'. AWS said: You are not authorized to perform this operation.",
+    ],
+    [
+      'no region',
+      new Error('Region is missing'),
+      undefined,
+      'no AWS region: pass --region, set AWS_REGION, or set a region in your profile (aws configure)',
+    ],
+  ])('%s', (_label, err, profile, line) => {
+    expect(explainAccess(err, profile ? { profile } : {})).toBe(line);
+  });
+
+  it('other errors are not access problems', () => {
+    expect(accessProblem(awsError('ThrottlingException'))).toBeUndefined();
+    expect(explainAccess(new Error('boom'))).toBeUndefined();
+  });
+
+  it('explained() turns an access problem into the one line, and leaves others alone', async () => {
+    await expect(
+      explained({}, () => Promise.reject(awsError('ExpiredToken', 'expired'))),
+    ).rejects.toThrow(/^your AWS session has expired/);
+    await expect(explained({}, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+  });
+
+  it('preflight without credentials: one line on stderr, exit 2, nothing else asked', async () => {
+    // GIVEN the SDK finds no credentials
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      );
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      // WHEN preflight runs
+      const code = await main(['preflight', '--region', REGION]);
+      // THEN one line says what to do, and no check ran
+      expect(code).toBe(2);
+      expect(err.mock.calls).toEqual([
+        [
+          "first-responder preflight: no AWS credentials: set AWS_PROFILE or pass --profile; see 'aws configure'",
+        ],
+      ]);
+      expect(out).not.toHaveBeenCalled();
+      expect(guardduty.calls()).toHaveLength(0);
+    } finally {
+      err.mockRestore();
+      out.mockRestore();
+    }
+  });
+});
+
+describe('the preflight command line', () => {
+  it('prints the checklist with fixes and exits 1 when a check fails; --json for scripts', async () => {
+    guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: [] });
+    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await main(['preflight', '--region', REGION])).toBe(1);
+      const text = out.mock.calls[0]![0] as string;
+      expect(text).toContain('PASS  Incident Manager onboarded');
+      expect(text).toContain('FAIL  GuardDuty enabled');
+      expect(text).toContain('fix: aws guardduty create-detector --enable --region eu-west-1');
+      expect(text).toContain('6 passed, 0 warnings, 1 failed');
+
+      guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: ['d1'] });
+      expect(await main(['preflight', '--region', REGION, '--json'])).toBe(0);
+      const json = JSON.parse(out.mock.calls[1]![0] as string) as PreflightReport;
+      expect(json.ok).toBe(true);
+      expect(renderPreflight(json)).toContain('7 passed');
+    } finally {
+      out.mockRestore();
+    }
+  });
+});
