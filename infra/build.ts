@@ -11,6 +11,11 @@ import {
   RootActivityForwarderStack,
 } from './stacks/root-activity-forwarder-stack';
 
+/** The name of the us-east-1 stack that forwards root activity (also what preflight looks for). */
+export function forwarderStackName(config: FirstResponderConfig): string {
+  return `${config.app.stackName}-RootActivity`;
+}
+
 export interface BuildOptions {
   /**
    * Build into this app (what `cdk` runs passes its own, which carries the CLI's context).
@@ -85,8 +90,8 @@ export function buildApp(config: FirstResponderConfig, options: BuildOptions = {
   const forwarder =
     region === ROOT_EVENTS_REGION
       ? undefined
-      : new RootActivityForwarderStack(app, `${config.app.stackName}-RootActivity`, {
-          stackName: `${config.app.stackName}-RootActivity`,
+      : new RootActivityForwarderStack(app, forwarderStackName(config), {
+          stackName: forwarderStackName(config),
           description: `first-responder: forwards root-user activity from us-east-1 to ${region}.`,
           env: { region: ROOT_EVENTS_REGION, ...(account ? { account } : {}) },
           prefix: config.app.prefix,

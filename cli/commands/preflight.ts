@@ -3,6 +3,7 @@
  * prints a checklist with the fix for each failure. Each check is a small function that asks
  * AWS one question; a check that cannot ask (no permission) fails and says which permission.
  */
+import { forwarderStackName } from '../../infra/build';
 import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
   DescribeTrailsCommand,
@@ -63,10 +64,7 @@ const SECURITY_GROUP_TYPE = 'AWS::EC2::SecurityGroup';
 /** Stack states in which the stack's resources exist and match a completed deployment. */
 const DEPLOYED = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
 
-/** The us-east-1 stack's name; infra/build.ts names it the same way. */
-export function forwarderStackName(config: FirstResponderConfig): string {
-  return `${config.app.stackName}-RootActivity`;
-}
+export { forwarderStackName };
 
 const deployFix = (config: FirstResponderConfig) =>
   `deploy the app: npx cdk deploy --all -c config=${config.source}`;
