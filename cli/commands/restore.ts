@@ -17,6 +17,7 @@ import { ApplyError, applyPlan, describeGroup, describeRules } from '../../handl
 import { addNote, incidentArnParts } from '../../handlers/aws/incidents';
 import { GROUP_ID } from '../../handlers/incident/targets';
 import {
+  logPointerSchema,
   NOTE_KIND,
   parseRemediationRecord,
   type RemediationRecord,
@@ -99,13 +100,7 @@ export interface RestoreOptions {
 const noteSchema = z.looseObject({
   kind: z.literal(NOTE_KIND),
   summary: z.string(),
-  fullRecord: z
-    .object({
-      logGroup: z.string().optional(),
-      logStream: z.string().optional(),
-      requestId: z.string().optional(),
-    })
-    .optional(),
+  fullRecord: logPointerSchema.optional(),
   restoredEvents: z.array(z.string()).optional(),
 });
 

@@ -38,6 +38,13 @@ const ruleSchema = z
     { error: 'a rule has exactly one source' },
   );
 
+/** Where a record too large for the timeline is kept in full. */
+export const logPointerSchema = z.object({
+  logGroup: z.string().optional(),
+  logStream: z.string().optional(),
+  requestId: z.string().optional(),
+});
+
 export const remediationRecordSchema = z.object({
   kind: z.literal(RECORD_KIND),
   version: z.literal(1),
@@ -50,13 +57,7 @@ export const remediationRecordSchema = z.object({
   /** The complete ingress before; left out (and pointed to) when it does not fit. */
   before: z.array(ruleSchema).optional(),
   beforeCount: z.number().optional(),
-  fullRecord: z
-    .object({
-      logGroup: z.string().optional(),
-      logStream: z.string().optional(),
-      requestId: z.string().optional(),
-    })
-    .optional(),
+  fullRecord: logPointerSchema.optional(),
 });
 
 export type RemediationRecord = z.infer<typeof remediationRecordSchema>;

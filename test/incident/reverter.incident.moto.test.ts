@@ -3,13 +3,7 @@
  * exists in moto's EC2, through the reverter, to the group narrowed and the timeline written.
  * Incident Manager is not in moto: its calls are mocked with documented response shapes.
  */
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateTimelineEventCommand,
   SSMIncidentsClient,
@@ -20,9 +14,9 @@ import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
-import { describeRule, rulesFromSecurityGroupRules } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
+import { createGroup, ingressOf } from '../support/moto-ec2';
 import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
 
 const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
@@ -38,31 +32,22 @@ afterAll(async () => {
 it('narrows a world-open SSH rule named by the trigger and records it on the incident', async () => {
   // GIVEN a group in moto with ssh opened to the world, as the real CloudTrail event records it
   const ec2 = new EC2Client(moto.clientConfig);
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const { GroupId } = await ec2.send(
-    new CreateSecurityGroupCommand({
-      GroupName: 'bastion',
-      Description: 'bastion',
-      VpcId: vpc.Vpc!.VpcId,
-    }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId,
-      IpPermissions: [
-        {
-          IpProtocol: 'tcp',
-          FromPort: 22,
-          ToPort: 22,
-          IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }],
-        },
-        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
-      ],
-    }),
+  const GroupId = await createGroup(
+    ec2,
+    [
+      {
+        IpProtocol: 'tcp',
+        FromPort: 22,
+        ToPort: 22,
+        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }],
+      },
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+    ],
+    { name: 'bastion' },
   );
   // and an incident whose trigger is the real event, naming this group
   const event = fixture('events', 'authorize-ingress-world-by-assumed-role.json');
-  const text = JSON.stringify(event).replaceAll('sg-01f414f5313452cd1', GroupId!);
+  const text = JSON.stringify(event).replaceAll('sg-01f414f5313452cd1', GroupId);
   const incidents = mockIncidents(triggerData(text));
   process.env.AWS_REGION = 'us-east-1';
 
@@ -79,14 +64,10 @@ it('narrows a world-open SSH rule named by the trigger and records it on the inc
   );
 
   // THEN the group in EC2 is narrowed
-  const now = await ec2.send(
-    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [GroupId!] }] }),
-  );
-  expect(
-    rulesFromSecurityGroupRules(now.SecurityGroupRules ?? [])
-      .map(describeRule)
-      .sort(),
-  ).toEqual(['tcp 22 from 10.0.0.0/8', 'tcp 443 from 0.0.0.0/0']);
+  expect(await ingressOf(ec2, GroupId)).toEqual([
+    'tcp 22 from 10.0.0.0/8',
+    'tcp 443 from 0.0.0.0/0',
+  ]);
   expect(res.results[0]).toMatchObject({ groupId: GroupId, status: 'remediated' });
   // and the timeline holds the record, the group is a related item
   const timeline = written(incidents);

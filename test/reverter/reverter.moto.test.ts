@@ -5,19 +5,16 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateManagedPrefixListCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
   EC2Client,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
-import { rulesFromSecurityGroupRules, describeRule } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { startMoto, type MotoServer } from '../support/moto';
+import { createGroup as createGroup_, ingressOf } from '../support/moto-ec2';
 
 const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
 
@@ -53,41 +50,9 @@ const handler = () =>
     limits: () => DEFAULT_LIMITS,
   });
 
-async function createGroup(permissions: IpPermission[], tags: Record<string, string> = {}) {
-  const setup = new EC2Client(moto.clientConfig);
-  const vpc = await setup.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const g = await setup.send(
-    new CreateSecurityGroupCommand({
-      GroupName: `g-${Math.random().toString(36).slice(2)}`,
-      Description: 'test',
-      VpcId: vpc.Vpc!.VpcId,
-      TagSpecifications: Object.keys(tags).length
-        ? [
-            {
-              ResourceType: 'security-group',
-              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-            },
-          ]
-        : undefined,
-    }),
-  );
-  // moto wants ports on every permission; EC2 ignores them where they do not apply.
-  const withPorts = permissions.map((p) => ({ FromPort: -1, ToPort: -1, ...p }));
-  if (withPorts.length)
-    await setup.send(
-      new AuthorizeSecurityGroupIngressCommand({ GroupId: g.GroupId, IpPermissions: withPorts }),
-    );
-  return { groupId: g.GroupId!, setup };
-}
-
-async function ingressNow(groupId: string) {
-  const out = await new EC2Client(moto.clientConfig).send(
-    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
-  );
-  return rulesFromSecurityGroupRules(out.SecurityGroupRules ?? [])
-    .map(describeRule)
-    .sort();
-}
+const createGroup = (permissions: IpPermission[], tags: Record<string, string> = {}) =>
+  createGroup_(new EC2Client(moto.clientConfig), permissions, { tags });
+const ingressNow = (groupId: string) => ingressOf(new EC2Client(moto.clientConfig), groupId);
 
 describe('reverter against moto EC2', () => {
   it('narrows a group with mixed sources to exactly the plan, in 2 reads and 2 writes', async () => {
@@ -103,7 +68,7 @@ describe('reverter against moto EC2', () => {
     );
     const plId = pl.PrefixList!.PrefixListId!;
     const peer = await createGroup([]);
-    const { groupId } = await createGroup([
+    const groupId = await createGroup([
       {
         IpProtocol: 'tcp',
         FromPort: 0,
@@ -111,7 +76,7 @@ describe('reverter against moto EC2', () => {
         IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'everything' }],
         Ipv6Ranges: [{ CidrIpv6: '::/0' }],
         PrefixListIds: [{ PrefixListId: plId }],
-        UserIdGroupPairs: [{ GroupId: peer.groupId }],
+        UserIdGroupPairs: [{ GroupId: peer }],
       },
       { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
       { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
@@ -152,7 +117,7 @@ describe('reverter against moto EC2', () => {
   });
 
   it('is idempotent: a second run finds the group compliant and writes nothing', async () => {
-    const { groupId } = await createGroup([
+    const groupId = await createGroup([
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
     ]);
     await handler()({ groupIds: [groupId] });
@@ -164,7 +129,7 @@ describe('reverter against moto EC2', () => {
   });
 
   it('leaves an exempt group untouched', async () => {
-    const { groupId } = await createGroup(
+    const groupId = await createGroup(
       [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
       { 'first-responder:exempt': 'true' },
     );
@@ -179,7 +144,7 @@ describe('reverter against moto EC2', () => {
   });
 
   it('dryRun leaves the group as it was', async () => {
-    const { groupId } = await createGroup([
+    const groupId = await createGroup([
       { IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
     ]);
     const res = await handler()({ groupIds: [groupId], dryRun: true });
@@ -188,7 +153,7 @@ describe('reverter against moto EC2', () => {
   });
 
   it('the deployed handler reaches the emulator through AWS_ENDPOINT_URL_EC2', async () => {
-    const { groupId } = await createGroup([
+    const groupId = await createGroup([
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
     ]);
     process.env.AWS_ENDPOINT_URL_EC2 = moto.endpoint;
