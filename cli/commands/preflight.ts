@@ -127,7 +127,7 @@ async function replicationSet(ctx: Context): Promise<Omit<Check, 'name'>> {
         : 'Incident Manager is not onboarded: the account has no replication set',
       fix: creates
         ? deployFix(ctx.config)
-        : `onboard the account in the Incident Manager console in ${ctx.region} (Get started), or set incidentManager.replicationSet.mode: create in ${ctx.config.source}; see docs/configuration.md`,
+        : `Incident Manager stopped onboarding new accounts on 2025-11-07, so an account that was not onboarded before then cannot start now: deploy to an account that already uses Incident Manager. If this account was onboarded and only its replication set is gone, set incidentManager.replicationSet.mode: create in ${ctx.config.source}; see docs/configuration.md`,
     };
   }
   const got = await call(incidents, new GetReplicationSetCommand({ arn }));

@@ -195,7 +195,9 @@ describe('each failure says what is wrong and how to fix it', () => {
       status: 'fail',
       detail: 'Incident Manager is not onboarded: the account has no replication set',
     });
-    expect(c.fix).toContain('onboard the account in the Incident Manager console in eu-west-1');
+    // New accounts cannot onboard since 2025-11-07: the fix must not pretend they can.
+    expect(c.fix).toMatch(/^Incident Manager stopped onboarding new accounts on 2025-11-07/);
+    expect(c.fix).toContain('deploy to an account that already uses Incident Manager');
   });
 
   it('a replication set without the app region', async () => {
