@@ -7,7 +7,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import { createEc2Client } from './aws/ec2';
-import { incompleteReason, revertForIncident } from './aws/incident-response';
+import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
 import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
 import type { GroupResult, RemediationLimits } from './aws/remediate';
 import {
@@ -86,12 +86,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
         incidentRecordArn: arn,
         involvedResources: req.involvedResources,
         groupIds: [],
-        region: process.env.AWS_REGION ?? '',
-        pointer: {
-          logGroup: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-          logStream: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-          requestId,
-        },
+        ...invocationContext(requestId),
       },
       { policy: deps.policy(), limits: deps.limits() },
       trigger,

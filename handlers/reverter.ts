@@ -8,7 +8,7 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
-import { incompleteReason, revertForIncident } from './aws/incident-response';
+import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
 import { createIncidentsClient } from './aws/incidents';
 import { remediateGroups, type GroupResult, type RemediationLimits } from './aws/remediate';
 import { GROUP_ID } from './incident/targets';
@@ -90,12 +90,7 @@ export function makeHandler(deps: ReverterDeps) {
         incidentRecordArn: req.incidentRecordArn,
         involvedResources: req.involvedResources,
         groupIds: req.groupIds,
-        region: process.env.AWS_REGION ?? '',
-        pointer: {
-          logGroup: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-          logStream: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-          requestId: context?.awsRequestId,
-        },
+        ...invocationContext(context?.awsRequestId),
       },
       options,
     );

@@ -39,6 +39,21 @@ export interface IncidentRequest {
   readonly region: string;
 }
 
+/** Where this Lambda invocation runs and logs, as the Lambda runtime tells it. */
+export function invocationContext(
+  requestId: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<IncidentRequest, 'region' | 'pointer'> {
+  return {
+    region: env.AWS_REGION ?? '',
+    pointer: {
+      logGroup: env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStream: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      requestId,
+    },
+  };
+}
+
 export interface IncidentOutcome {
   readonly ok: boolean;
   readonly targets: Targets;
