@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
+import { EXAMPLE_POLICY_PATH } from '../support/groups';
 
 const ROOT = join(__dirname, '..', '..');
-const POLICY = join(ROOT, 'examples', 'policy.json');
+const POLICY = EXAMPLE_POLICY_PATH;
 const GROUPS = join(ROOT, 'examples', 'security-groups.json');
 
 function capture() {

@@ -21,14 +21,14 @@ import { createAwsClients } from '../../cli/aws';
 import { renderRestore, runRestore } from '../../cli/commands/restore';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { describeRule, rulesFromSecurityGroupRules, type Rule } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { fakeTimeline, INCIDENT_ARN, mockSts, type FakeTimeline } from './support';
+import { EXAMPLE_POLICY } from '../support/groups';
 
 const ROOT = join(__dirname, '..', '..');
-const POLICY = loadPolicyFile(join(ROOT, 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 
 let moto: MotoServer;
 let ec2: EC2Client;

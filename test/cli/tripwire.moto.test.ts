@@ -12,15 +12,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../../cli/aws';
 import { runTripwire, TRIPWIRE_DESCRIPTION, TRIPWIRE_TAG } from '../../cli/commands/tripwire';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 
 let moto: MotoServer;
 let ec2: EC2Client;

@@ -1,7 +1,8 @@
 /** Fixtures and event builders shared by the Config evaluator's tests. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePolicy, type SecurityGroupPolicy } from '../../handlers/policy/policy';
+import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
+import { EXAMPLE_POLICY } from '../support/groups';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -9,7 +10,7 @@ export function readJson<T = unknown>(...path: string[]): T {
   return JSON.parse(readFileSync(join(ROOT, ...path), 'utf8')) as T;
 }
 
-export const examplePolicy: SecurityGroupPolicy = parsePolicy(readJson('examples', 'policy.json'));
+export const examplePolicy: SecurityGroupPolicy = EXAMPLE_POLICY;
 
 type Json = Record<string, unknown>;
 

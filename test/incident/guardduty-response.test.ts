@@ -1,14 +1,12 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import {
   makeHandler,
   ResponseIncompleteError,
   revertMinSeverityFromEnv,
 } from '../../handlers/guardduty-response';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import {
   fixture,
   givenWorldOpenSshGroups,
@@ -17,8 +15,9 @@ import {
   triggerData,
   written,
 } from './support';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 const ec2Mock = mockClient(EC2Client);
 let incidents: ReturnType<typeof mockIncidents>;
 

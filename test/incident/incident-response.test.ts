@@ -14,15 +14,14 @@ import {
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
 import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 const SG = 'sg-01f414f5313452cd1';
 const SG_ARN = `arn:aws:ec2:us-east-1:111122223333:security-group/${SG}`;
 

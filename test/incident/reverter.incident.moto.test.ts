@@ -13,13 +13,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { createGroup, ingressOf } from '../support/moto-ec2';
 import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 let moto: MotoServer;
 
 beforeAll(async () => {

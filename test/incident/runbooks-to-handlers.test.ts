@@ -6,10 +6,8 @@
 import { EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
 import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler as makeReverter } from '../../handlers/reverter';
 import { makeHandler as makeRootTriage } from '../../handlers/root-triage';
 import type { RunbookId } from '../../infra/config';
@@ -22,8 +20,9 @@ import {
   triggerData,
   written,
 } from './support';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 
 /** Substitutes {{ Name }} the way Automation does for a step's inputs. */
 function substitute(value: unknown, params: Record<string, unknown>): unknown {

@@ -8,15 +8,14 @@ import {
   EC2Client,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
-import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { startMoto, type MotoServer } from '../support/moto';
 import { createGroup as createGroup_, ingressOf } from '../support/moto-ec2';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 
 let moto: MotoServer;
 let ec2: EC2Client;

@@ -12,14 +12,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEc2Client, describeGroup } from '../../handlers/aws/ec2';
 import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
-import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { InputError } from '../../handlers/shared/errors';
 import { logger } from '../../handlers/shared/logger';
-import { join } from 'node:path';
+import { EXAMPLE_POLICY } from '../support/groups';
 
-const POLICY = loadPolicyFile(join(__dirname, '..', '..', 'examples', 'policy.json'));
+const POLICY = EXAMPLE_POLICY;
 const SG = 'sg-0123456789abcdef0';
 
 function awsError(code: string, message = code) {

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { snapshotFromDescribe, type GroupSnapshot } from '../../handlers/policy/rules';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -27,3 +28,7 @@ export function recordedGroups(): [string, SecurityGroup][] {
   }
   return out;
 }
+
+/** examples/policy.json, the policy `npm start`, the drill and most tests use. */
+export const EXAMPLE_POLICY_PATH = join(__dirname, '..', '..', 'examples', 'policy.json');
+export const EXAMPLE_POLICY = loadPolicyFile(EXAMPLE_POLICY_PATH);
