@@ -146,7 +146,3 @@ export function cidrIntersect(a: Cidr, b: Cidr): Cidr | undefined {
   if (cidrContains(b, a)) return a;
   return undefined;
 }
-
-export function isWorldOpen(c: Cidr): boolean {
-  return c.prefix === 0;
-}
