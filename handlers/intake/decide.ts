@@ -334,7 +334,7 @@ export function impactOfSeverity(severity: number, sample: boolean): number {
 }
 
 function guardDuty(event: EventEnvelope): Verdict {
-  const f = describeFinding(event as unknown as Json);
+  const f = describeFinding(event);
   const d = obj(event.detail);
   const service = obj(d.service);
   const severity = f.severity ?? 0;
@@ -360,7 +360,7 @@ function guardDuty(event: EventEnvelope): Verdict {
     title: `GuardDuty ${label}: ${f.type} on ${on}`,
     impact: impactOfSeverity(severity, f.sample),
     relatedItems: related,
-    gist: `GuardDuty finding seen again: severity ${severity}, count ${String(service.count ?? '?')}, last seen ${str(service.eventLastSeen) ?? str(d.updatedAt) ?? event.time}`,
+    gist: `GuardDuty finding seen again: severity ${severity}, count ${num(service.count) ?? '?'}, last seen ${str(service.eventLastSeen) ?? str(d.updatedAt) ?? event.time}`,
     reason: `GuardDuty finding ${f.id ?? '?'} at severity ${severity} (${label})`,
   };
 }
@@ -401,7 +401,7 @@ function configNoncompliance(event: EventEnvelope, planImpact: number): Verdict 
 
 function rootActivity(event: EventEnvelope, planImpact: number): Verdict {
   const d = obj(event.detail);
-  const a = describeRootActivity(event as unknown as Json);
+  const a = describeRootActivity(event);
   const principal = str(obj(d.userIdentity).arn) ?? event.account;
   const ip = a.sourceIp ?? 'unknown-ip';
   const outcome = a.outcome === 'success' ? '' : ' (FAILED)';

@@ -54,7 +54,7 @@ export function intakeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Int
   const settings: IntakeSettings = {
     tableName: get(INTAKE_ENV.table),
     deadLetterQueueUrl: get(INTAKE_ENV.deadLetterQueueUrl),
-    plans: parsed as Record<IntakeDetection, PlanSettings>,
+    plans: parsed,
   };
   cached = { key, settings };
   return settings;
