@@ -35,9 +35,6 @@ export interface FixtureVerdict {
   readonly motoCannotDecide?: Partial<Record<DetectionId, string>>;
 }
 
-const MOTO_NO_ARRAYS_OF_OBJECTS =
-  'moto does not read through an array of several objects (here ModifySecurityGroupRulesRequest.SecurityGroupRule, one per rule); EventBridge does';
-
 export const VERDICTS: readonly FixtureVerdict[] = [
   // GuardDuty: numeric >= 7, so 7, 7.25, 8 and Critical match; 6.9, 5 and a string do not.
   { file: 'guardduty-sample-finding-eventbridge.json', matches: ['guardduty-finding'] },
@@ -60,8 +57,9 @@ export const VERDICTS: readonly FixtureVerdict[] = [
     matches: ['root-activity', 'security-group-opened'],
   },
   { file: 'authorize-ingress-world-by-assumed-role.json', matches: ['security-group-opened'] },
-  { file: 'authorize-ingress-private-10-8-only.json', matches: [] },
-  { file: 'authorize-ingress-group-reference.json', matches: [] },
+  // Every successful ingress change reaches the intake, which judges the group against the policy.
+  { file: 'authorize-ingress-private-10-8-only.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-group-reference.json', matches: ['security-group-opened'] },
   { file: 'authorize-ingress-world-by-remediation-role.json', matches: [] },
   { file: 'authorize-ingress-world-failed.json', matches: [] },
 
@@ -70,7 +68,6 @@ export const VERDICTS: readonly FixtureVerdict[] = [
   {
     file: 'modify-security-group-rules-two-rules-world-ipv6.json',
     matches: ['security-group-opened'],
-    motoCannotDecide: { 'security-group-opened': MOTO_NO_ARRAYS_OF_OBJECTS },
   },
 
   // Config: NON_COMPLIANT with a listed rule only.
