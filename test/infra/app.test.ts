@@ -407,7 +407,7 @@ describe('runbooks and functions', () => {
         Properties: { RetentionInDays: 365 },
       });
     }
-    main.resourceCountIs('AWS::Logs::LogGroup', 4);
+    main.resourceCountIs('AWS::Logs::LogGroup', 5);
   });
 
   it('tells the GuardDuty response to revert instance groups for Critical findings only, by default', () => {
