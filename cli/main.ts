@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadConfig } from '../infra/config';
-import { loadDrillEvents, renderDrill, runDrill } from './commands/drill';
+import { drillJson, loadDrillEvents, renderDrill, runDrill } from './commands/drill';
 import { readDescribeFile, runPlan } from './commands/plan';
 import { runStart } from './commands/start';
 import { AWS_CLI_OPTIONS, clientsFromArgs, explained } from './aws';
@@ -21,8 +21,9 @@ const USAGE = `usage: first-responder <command> [options]
 commands:
   start [--config FILE]                  synthesize, check and replay the example offline (npm start)
   drill [--config FILE] [--events DIR] [--groups FILE] [--json]
-                                         replay events through the patterns and the configuration
-                                         and show what would happen (offline)
+                                         replay events through the patterns, the intake's decision
+                                         (groups judged on the --groups snapshots) and the
+                                         configuration, and show what would happen (offline)
   plan --policy FILE --from FILE [--json]
                                          what the reverter would do to groups from
                                          'aws ec2 describe-security-groups' (offline)
@@ -85,7 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           events: loadDrillEvents(values.events),
           groups: readDescribeFile(values.groups),
         });
-        console.log(values.json ? JSON.stringify(report, null, 2) : renderDrill(report));
+        console.log(values.json ? JSON.stringify(drillJson(report), null, 2) : renderDrill(report));
         return report.ok ? 0 : 1;
       }
       case 'preflight': {

@@ -44,6 +44,9 @@ export const VERDICTS: readonly FixtureVerdict[] = [
   { file: 'guardduty-severity-6.9.json', matches: [] },
   { file: 'guardduty-severity-5.json', matches: [] },
   { file: 'guardduty-severity-string-8.json', matches: [] },
+  // A real-shaped finding on an instance, and GuardDuty's re-publication of it.
+  { file: 'guardduty-ssh-brute-force.json', matches: ['guardduty-finding'] },
+  { file: 'guardduty-ssh-brute-force-repeat.json', matches: ['guardduty-finding'] },
 
   // Console sign-ins: root, successful or not, yes; IAM users no.
   { file: 'signin-root-success.json', matches: ['root-activity'] },
@@ -60,6 +63,11 @@ export const VERDICTS: readonly FixtureVerdict[] = [
   // Every successful ingress change reaches the intake, which judges the group against the policy.
   { file: 'authorize-ingress-private-10-8-only.json', matches: ['security-group-opened'] },
   { file: 'authorize-ingress-group-reference.json', matches: ['security-group-opened'] },
+  // Evasions of a /0 test, and a change the policy allows: all reach the intake, which judges.
+  { file: 'authorize-ingress-evasion-ipv4-halves.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-evasion-ipv6-halves.json', matches: ['security-group-opened'] },
+  { file: 'modify-security-group-rules-ipv6-2000-3.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-world-443-allowed.json', matches: ['security-group-opened'] },
   { file: 'authorize-ingress-world-by-remediation-role.json', matches: [] },
   { file: 'authorize-ingress-world-failed.json', matches: [] },
 
