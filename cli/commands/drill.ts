@@ -418,7 +418,11 @@ function mismatchOf(
   const missing = e.expected.filter((id) => !matched.includes(id));
   if (missing.length) return { verdict: 'missed', why: `no rule ${missing.join(', ')} matches` };
   const extra = matched.filter((id) => !e.expected!.includes(id));
-  if (extra.length) return { verdict: 'unexpected', why: `rule ${extra.join(', ')} matches too` };
+  if (extra.length)
+    return {
+      verdict: 'unexpected',
+      why: `expected ${e.expected.length ? e.expected.join(', ') : 'no incident'}`,
+    };
   for (const i of incidents) {
     const want = e.expectedDecisions?.[i.detection];
     if (want === undefined || want === i.intake.decision) continue;
@@ -487,7 +491,8 @@ export function renderDrill(report: DrillReport): string {
       if (inc.plans?.length)
         for (const l of renderPlans(inc.plans).split('\n').slice(0, -1)) lines.push(`        ${l}`);
     }
-    if (o.mismatch) lines.push(`    ${o.verdict.toUpperCase()}: ${o.mismatch}`);
+    if (o.mismatch && o.incidents.length > 0)
+      lines.push(`    ${o.verdict.toUpperCase()}: ${o.mismatch}`);
   });
   const count = (v: DrillOutcome['verdict']) =>
     report.outcomes.filter((o) => o.verdict === v).length;
