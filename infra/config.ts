@@ -26,6 +26,10 @@ export const DETECTION_IDS = [
 ] as const;
 export type DetectionId = (typeof DETECTION_IDS)[number];
 
+/** Where incidents live: Incident Manager, or OpsCenter with SNS paging. */
+export const INCIDENT_BACKENDS = ['incident-manager', 'opscenter'] as const;
+export type IncidentBackendId = (typeof INCIDENT_BACKENDS)[number];
+
 /** The runbooks in runbooks/ (file name without .yaml). */
 export const RUNBOOK_IDS = [
   'revert-security-groups',
@@ -426,6 +430,23 @@ const configSchema = z
       })
       .strict()
       .prefault({}),
+    incidents: z
+      .object({
+        /**
+         * Where incidents live. "incident-manager": Incident Manager incidents, contacts and
+         * response plans. "opscenter": one OpsCenter OpsItem per incident, paging by email and SMS
+         * through SNS and escalation by a Step Functions state machine (docs/opscenter.md).
+         * @default "incident-manager"
+         */
+        backend: z
+          .enum(INCIDENT_BACKENDS, {
+            error:
+              'valid: "incident-manager" (Incident Manager; onboarded accounts only) or "opscenter" (OpsCenter OpsItems, paging through SNS)',
+          })
+          .default('incident-manager'),
+      })
+      .strict()
+      .prefault({}),
     /** @default [] */
     contacts: z.array(contactSchema, { error: 'a list of contacts' }).default([]),
     /** @default [] */
@@ -663,6 +684,8 @@ const configSchema = z
             `got a key for ${region}, which is not in regions (${rs.regions.join(', ')}); add the region or remove the key`,
           );
 
+    if (c.incidents.backend === 'opscenter') opsCenterIssues(c, issue);
+
     const rules = c.detection.config.rules;
     if (
       c.detection.config.ruleNames?.length === 0 ||
@@ -673,6 +696,52 @@ const configSchema = z
         `got ${JSON.stringify(c.detection.config.ruleNames ?? null)} with every rule in detection.config.rules switched off; the configNoncompliance response plan would never start: switch a rule on or list the names of Config rules to watch`,
       );
   });
+
+const OPSCENTER = 'with incidents.backend "opscenter"';
+
+/** What only Incident Manager can do: refused under the OpsCenter backend, each with its fix. */
+function opsCenterIssues(
+  c: z.output<typeof configSchema>,
+  issue: (path: PropertyKey[], message: string) => void,
+): void {
+  c.contacts.forEach((contact, i) =>
+    contact.channels.forEach((ch, j) => {
+      if (ch.type === 'VOICE')
+        issue(
+          ['contacts', i, 'channels', j, 'type'],
+          `got "VOICE" ${OPSCENTER}; voice calls need Incident Manager (SNS sends email and SMS only): remove the channel, or use EMAIL or SMS`,
+        );
+    }),
+  );
+  c.rotations.forEach((r, i) =>
+    issue(
+      ['rotations', i],
+      `got rotation ${JSON.stringify(r.alias)} ${OPSCENTER}; on-call rotations need Incident Manager: page personal contacts or escalation plans instead`,
+    ),
+  );
+  c.escalationPlans.forEach((plan, i) =>
+    plan.stages.forEach((stage, s) => {
+      if (stage.essential)
+        issue(
+          ['escalationPlans', i, 'stages', s, 'essential'],
+          `got true ${OPSCENTER}; the OpsItem's status is the one acknowledgement, so no contact can be essential: remove the field`,
+        );
+    }),
+  );
+  for (const id of DETECTION_IDS)
+    c.responsePlans[id].engagements.forEach((e, k) => {
+      if (CONTACT_ARN.test(e))
+        issue(
+          ['responsePlans', id, 'engagements', k],
+          `got ${JSON.stringify(e)} ${OPSCENTER}; an existing Incident Manager contact cannot be paged through SNS: use the alias of a contact or escalation plan from this file`,
+        );
+    });
+  if (c.incidentManager.replicationSet.mode === 'create')
+    issue(
+      ['incidentManager', 'replicationSet', 'mode'],
+      `got "create" ${OPSCENTER}; the OpsCenter backend creates no Incident Manager resources: remove incidentManager or set incidents.backend to "incident-manager"`,
+    );
+}
 
 /** The configuration as written, with defaults filled in. */
 export type ParsedConfig = z.output<typeof configSchema>;
