@@ -153,7 +153,7 @@ describe('OpsCenter backend', () => {
     expect(ops.items.size).toBe(1);
     const tokens = ops.mock
       .commandCalls(StartAutomationExecutionCommand)
-      .map((c) => c.args[0].input.ClientToken);
+      .map((c) => (c.args[0].input as { ClientToken?: string }).ClientToken);
     expect(new Set(tokens)).toEqual(new Set([uuidOf(TOKEN)]));
   });
 

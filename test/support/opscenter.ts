@@ -16,10 +16,15 @@ import {
   type OpsItem,
   type OpsItemStatus,
 } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type {
+  ServiceInputTypes,
+  ServiceOutputTypes,
+  SSMClientResolvedConfig,
+} from '@aws-sdk/client-ssm';
 
 export interface FakeOpsCenter {
-  readonly mock: ReturnType<typeof mockClient<SSMClient>>;
+  readonly mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
   readonly client: SSMClient;
   readonly items: Map<string, OpsItem>;
   /** What a person does in the console: set the status. */
