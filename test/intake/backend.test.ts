@@ -151,7 +151,11 @@ describe('intake settings', () => {
   });
 
   it.each<[string, NodeJS.ProcessEnv, RegExp]>([
-    ['a missing plan', env({ ...all, rootActivity: undefined }), /INTAKE_RESPONSE_PLANS\.rootActivity: got nothing/],
+    [
+      'a missing plan',
+      env({ ...all, rootActivity: undefined }),
+      /INTAKE_RESPONSE_PLANS\.rootActivity: got nothing/,
+    ],
     [
       'an impact of 7',
       env({ ...all, rootActivity: { arn: 'a', impact: 7 } }),
