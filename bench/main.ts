@@ -8,11 +8,15 @@
  *                                                      compliant <= 2 reads
  *   bundle  the reverter as deployed (infra/bundling)  ESM (tree-shaken SDK) < 900 KB
  *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
+ *   intake  decision per event, AWS excluded           p50 and p99 < 5 ms
+ *           the intake's bundle and cold load          the reverter's targets
  */
 // First: the handlers read their environment when they load.
 import './env';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { benchEc2Calls } from './ec2-calls';
+import { benchIntakeDecision } from './intake';
 import { benchPlan } from './plan';
 import { formatTable, summary, type Figure } from './report';
 import { benchSizeAndLoad } from './size-and-load';
@@ -35,6 +39,10 @@ async function main(): Promise<void> {
     ...(await section('plan', benchPlan)),
     ...(await section('ec2', benchEc2Calls)),
     ...(await section('bundle+load', () => benchSizeAndLoad())),
+    ...(await section('intake', benchIntakeDecision)),
+    ...(await section('intake bundle+load', () =>
+      benchSizeAndLoad(undefined, join(__dirname, '..', 'handlers', 'intake.ts'), 'intake'),
+    )),
   ];
   // Timings depend on the machine and on what else runs on it: print both with the figures.
   const [load1] = loadavg();

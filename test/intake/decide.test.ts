@@ -191,7 +191,7 @@ describe('the trigger', () => {
     'is complete JSON within %s-character events, never cut',
     (size) => {
       const e = event();
-      (e.detail as Record<string, unknown>).padding = 'x'.repeat(size);
+      e.detail.padding = 'x'.repeat(size);
       const text = triggerRawData('guardDutyFinding', e, log);
       expect(text.length).toBeLessThanOrEqual(RAW_DATA_MAX);
       const raw = JSON.parse(text) as { detail: Record<string, unknown> };
@@ -202,7 +202,7 @@ describe('the trigger', () => {
 
   it('keeps the envelope alone when even the fields the runbooks read do not fit', () => {
     const e = event();
-    (e.detail as Record<string, unknown>).type = 'y'.repeat(20_000);
+    e.detail.type = 'y'.repeat(20_000);
     const raw = JSON.parse(triggerRawData('guardDutyFinding', e, log)) as Record<string, unknown>;
     expect(raw).not.toHaveProperty('detail');
     expect(raw['first-responder']).toMatchObject({ compacted: { kept: 'the envelope' } });
