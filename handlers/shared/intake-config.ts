@@ -11,8 +11,8 @@ export const INTAKE_ENV = {
 } as const;
 
 export interface PlanSettings {
-  /** The response plan's ARN. */
-  readonly arn: string;
+  /** The response plan's ARN (Incident Manager backend only). */
+  readonly arn?: string;
   /** Its impact, used when the event carries no severity. */
   readonly impact: number;
 }
@@ -25,7 +25,7 @@ export interface IntakeSettings {
 
 const plansSchema = z.record(
   z.enum(INTAKE_DETECTIONS),
-  z.object({ arn: z.string().min(1), impact: z.number().int().min(1).max(5) }),
+  z.object({ arn: z.string().min(1).optional(), impact: z.number().int().min(1).max(5) }),
 );
 
 let cached: { key: string; settings: IntakeSettings } | undefined;

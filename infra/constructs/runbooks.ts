@@ -18,6 +18,12 @@ export interface RunbooksProps {
   readonly prefix: string;
   /** The functions the runbooks invoke. */
   readonly functions: Record<HandlerId, lambda.IFunction>;
+  /**
+   * Create the role Incident Manager starts the runbooks with (false under OpsCenter, where the
+   * intake starts them).
+   * @default true
+   */
+  readonly incidentManager?: boolean;
 }
 
 export class Runbooks extends Construct {
@@ -25,7 +31,7 @@ export class Runbooks extends Construct {
   /** Assumed by the runbooks (AutomationAssumeRole). */
   readonly automationRole: iam.Role;
   /** Used by Incident Manager to start the runbooks (the response plan's RoleArn). */
-  readonly incidentManagerRole: iam.Role;
+  readonly incidentManagerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: RunbooksProps) {
     super(scope, id);
@@ -72,7 +78,8 @@ export class Runbooks extends Construct {
       ],
     });
 
-    this.incidentManagerRole = new iam.Role(this, 'IncidentManagerRole', {
+    if (props.incidentManager === false) return;
+    const incidentManagerRole = new iam.Role(this, 'IncidentManagerRole', {
       description: `Used by Incident Manager to start the ${props.prefix} runbooks.`,
       assumedBy: new iam.ServicePrincipal('ssm-incidents.amazonaws.com', {
         conditions: {
@@ -90,7 +97,7 @@ export class Runbooks extends Construct {
     });
     const startPolicy = new iam.ManagedPolicy(this, 'IncidentManagerPolicy', {
       description: `Lets Incident Manager start the ${props.prefix} runbooks and pass their role.`,
-      roles: [this.incidentManagerRole],
+      roles: [incidentManagerRole],
       statements: [
         new iam.PolicyStatement({
           sid: 'StartAppRunbooks',
@@ -111,6 +118,7 @@ export class Runbooks extends Construct {
         }),
       ],
     });
+    this.incidentManagerRole = incidentManagerRole;
     const { region, account } = nagEnv(stack);
     acknowledge(
       startPolicy,
