@@ -97,7 +97,7 @@ export function fakeOpsCenter(clock: () => Date = () => new Date()): FakeOpsCent
     },
     data(id, key) {
       const v = get(id).OperationalData?.[key]?.Value;
-      return v === undefined ? undefined : JSON.parse(v);
+      return v === undefined ? undefined : (JSON.parse(v) as unknown);
     },
   };
 }
