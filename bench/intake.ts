@@ -18,7 +18,7 @@ import { check, ms, type Figure } from './report';
 import { median, nsToMs, percentile } from './stats';
 
 const EXAMPLES = join(__dirname, '..', 'examples');
-const ROUNDS = { warmup: 50, measure: 400 };
+const ROUNDS = { warmup: 300, measure: 400 };
 
 export function benchIntakeDecision(): Figure[] {
   const config = loadConfig(join(EXAMPLES, 'config.yaml'));

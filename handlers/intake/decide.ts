@@ -356,7 +356,9 @@ function guardDuty(event: EventEnvelope): Verdict {
       }
   }
   return {
-    dedupeKey: `guardduty#${event.account}#${event.region}#${f.id ?? event.id}`,
+    // A sample finding is a test: CreateSampleFindings may publish the same finding ID again,
+    // and each run of `first-responder validate` must see its own incident.
+    dedupeKey: `guardduty#${event.account}#${event.region}#${f.id ?? event.id}${f.sample ? `#sample#${event.id}` : ''}`,
     title: `GuardDuty ${label}: ${f.type} on ${on}`,
     impact: impactOfSeverity(severity, f.sample),
     relatedItems: related,

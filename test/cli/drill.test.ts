@@ -90,7 +90,7 @@ describe('drill on the bundled sample events', () => {
     const text = renderDrill(report);
     expect(text).toContain('[16] signin-iam-user-success-mfa.json (ok)');
     expect(text.split('\n').at(-1)).toBe(
-      '18 events: 11 incidents would open, 4 repeats appended, 1 judged harmless; 18 as expected, 0 missed, 0 unexpected',
+      '18 events: 12 incidents would open, 3 repeats appended, 1 judged harmless; 18 as expected, 0 missed, 0 unexpected',
     );
   });
 });

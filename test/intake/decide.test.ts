@@ -58,6 +58,18 @@ describe('dedupe keys', () => {
     expect(decide(detection, file, group).dedupeKey).toBe(key);
   });
 
+  it('a sample finding is never folded into another delivery (validate must see its own incident)', () => {
+    const req = parseIntakeRequest({
+      detection: 'guardDutyFinding',
+      event: eventFixture('guardduty-sample-finding-eventbridge.json'),
+    });
+    const key = (id: string) =>
+      decideIntake({ detection: 'guardDutyFinding', event: { ...req.event, id }, planImpact: 2 })
+        .dedupeKey;
+    expect(key('a')).not.toBe(key('b'));
+    expect(key('a')).toMatch(/#sample#a$/);
+  });
+
   it('the re-publication of a finding has the key of the first publication', () => {
     expect(decide('guardDutyFinding', 'guardduty-ssh-brute-force-repeat.json').dedupeKey).toBe(
       decide('guardDutyFinding', 'guardduty-ssh-brute-force.json').dedupeKey,
