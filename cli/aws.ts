@@ -9,6 +9,7 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -35,6 +36,7 @@ export interface AwsClients {
   ssm(region?: string): SSMClient;
   incidents(region?: string): SSMIncidentsClient;
   contacts(region?: string): SSMContactsClient;
+  sns(region?: string): SNSClient;
   guardduty(region?: string): GuardDutyClient;
   configService(region?: string): ConfigServiceClient;
   cloudtrail(region?: string): CloudTrailClient;
@@ -78,6 +80,7 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     ssm: (r) => make(SSMClient as Ctor<SSMClient>, 'ssm', r),
     incidents: (r) => make(SSMIncidentsClient as Ctor<SSMIncidentsClient>, 'incidents', r),
     contacts: (r) => make(SSMContactsClient as Ctor<SSMContactsClient>, 'contacts', r),
+    sns: (r) => make(SNSClient as Ctor<SNSClient>, 'sns', r),
     guardduty: (r) => make(GuardDutyClient as Ctor<GuardDutyClient>, 'guardduty', r),
     configService: (r) => make(ConfigServiceClient as Ctor<ConfigServiceClient>, 'config', r),
     cloudtrail: (r) => make(CloudTrailClient as Ctor<CloudTrailClient>, 'cloudtrail', r),
@@ -126,6 +129,7 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   SSMClient: 'ssm',
   SSMIncidentsClient: 'ssm-incidents',
   SSMContactsClient: 'ssm-contacts',
+  SNSClient: 'sns',
   GuardDutyClient: 'guardduty',
   ConfigServiceClient: 'config',
   CloudTrailClient: 'cloudtrail',
