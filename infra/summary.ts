@@ -18,7 +18,7 @@ import type { IConstruct } from 'constructs';
 import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema';
 import { buildApp } from './build';
 import { runCfnLint, type CfnLintFinding, type CfnLintReport } from './cfn-lint';
-import type { DetectionId, FirstResponderConfig, RunbookId } from './config';
+import type { DetectionId, FirstResponderConfig, IncidentBackendId, RunbookId } from './config';
 import { stagesOf, type StageSummary } from './constructs/on-call';
 import { NAG_PACKS } from './nag';
 import { RUNBOOK_FUNCTIONS, REPO_ROOT, type HandlerId } from './runbooks';
@@ -107,6 +107,8 @@ export interface AppSummary {
   /** The cloud assembly directory. */
   readonly outdir: string;
   readonly stacks: readonly StackSummary[];
+  /** Where incidents live (incidents.backend). */
+  readonly backend: IncidentBackendId;
   readonly replicationSet: {
     readonly mode: 'existing' | 'create';
     readonly regions?: readonly string[];
@@ -325,10 +327,13 @@ export function synthesizeAndCheck(
     policyPath: config.policyPath,
     outdir: assembly.directory,
     stacks,
+    backend: config.incidents.backend,
     replicationSet:
       rs.mode === 'create'
         ? { mode: 'create', regions: rs.regions ?? [main.region] }
-        : { mode: 'existing', notice: ONBOARDING_NOTICE },
+        : config.incidents.backend === 'opscenter'
+          ? { mode: 'existing' }
+          : { mode: 'existing', notice: ONBOARDING_NOTICE },
     contacts,
     responsePlans,
     rules,
