@@ -3,7 +3,7 @@
  * are both made from the same definitions, so an option cannot be parsed and go unmentioned.
  * Cheap to load on purpose: `first-responder --help` loads this file and the table, nothing else.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -62,15 +62,8 @@ export class UsageError extends Error {
 }
 
 /** A command's options as parseArgs takes them, --help included. */
-export function parserOptions(
-  options: Options,
-): NonNullable<Parameters<typeof parseArgs>[0]>['options'] {
-  const out: Record<
-    string,
-    { type: 'string' | 'boolean'; default?: string | boolean; short?: string }
-  > = {
-    help: { type: 'boolean', short: 'h' },
-  };
+export function parserOptions(options: Options): NonNullable<ParseArgsConfig['options']> {
+  const out: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, o] of Object.entries(options))
     out[name] =
       o.type === 'boolean'
@@ -87,7 +80,7 @@ export function parseCommandArgs<O extends Options>(
   command: Command<O>,
   args: readonly string[],
 ): Parsed<O> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({
       args: [...args],

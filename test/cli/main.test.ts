@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../cli/command-table';
 import { main, usage } from '../../cli/main';
 import { EXAMPLE_POLICY_PATH } from '../support/groups';
+import { capture } from './support';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'first-responder.js');
 const GROUPS = join(ROOT, 'examples', 'security-groups.json');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 afterEach(() => jest.restoreAllMocks());
 
