@@ -17,7 +17,7 @@ import { ConfigRules } from '../constructs/config-rules';
 import { detectionPatterns, ruleNameOf } from '../detection-patterns';
 import { DetectionRule } from '../constructs/detection';
 import { OnCall } from '../constructs/on-call';
-import { Remediation } from '../constructs/remediation';
+import { Remediation } from '../constructs/response-functions';
 import { responsePlanArn, ResponsePlans } from '../constructs/response-plans';
 import { Runbooks } from '../constructs/runbooks';
 
