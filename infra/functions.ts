@@ -42,13 +42,15 @@ export interface FunctionSpec {
   readonly entry: string;
   /** The function is `<app.prefix>-<name>` in its logs and role descriptions. */
   readonly name: string;
+  /** The Lambda function's description. */
   readonly description: string;
   /** The runbooks (in runbooks/) whose steps invoke it; none for a function AWS Config invokes. */
   readonly invokedBy: readonly RunbookId[];
-  readonly timeout: Duration;
-  /** In MB. */
-  readonly memorySize: number;
+  /** Its Lambda limits: the timeout, and the memory in MB. */
+  readonly limits: { readonly timeout: Duration; readonly memorySize: number };
+  /** What it reads from its environment; the construct sets the variables. */
   readonly environment: readonly FunctionInput[];
+  /** What it may do; the construct writes the IAM statements. */
   readonly permissions: readonly FunctionPermission[];
 }
 
@@ -58,8 +60,7 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionSpec>> = {
     name: 'reverter',
     description: 'Reverts security groups to the security-group policy.',
     invokedBy: ['revert-security-groups'],
-    timeout: Duration.minutes(4),
-    memorySize: 256,
+    limits: { timeout: Duration.minutes(4), memorySize: 256 },
     environment: ['policy', 'revertLimits'],
     permissions: [
       'describeSecurityGroups',
@@ -73,8 +74,7 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionSpec>> = {
     name: 'guardduty-response',
     description: 'Responds to a GuardDuty finding incident.',
     invokedBy: ['guardduty-finding-response'],
-    timeout: Duration.minutes(4),
-    memorySize: 256,
+    limits: { timeout: Duration.minutes(4), memorySize: 256 },
     environment: ['policy', 'revertLimits', 'guardDutyRevertMinSeverity'],
     permissions: [
       'describeSecurityGroups',
@@ -88,8 +88,7 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionSpec>> = {
     name: 'root-triage',
     description: 'Triages root-user activity incidents.',
     invokedBy: ['root-activity-triage'],
-    timeout: Duration.minutes(2),
-    memorySize: 256,
+    limits: { timeout: Duration.minutes(2), memorySize: 256 },
     environment: [],
     permissions: ['incidentTimeline'],
   },
@@ -99,8 +98,7 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionSpec>> = {
     description: 'Evaluates security groups against the policy for AWS Config.',
     // The project's AWS Config rule invokes it (infra/constructs/config-rules.ts).
     invokedBy: [],
-    timeout: Duration.minutes(1),
-    memorySize: 256,
+    limits: { timeout: Duration.minutes(1), memorySize: 256 },
     environment: ['policy'],
     permissions: ['describeSecurityGroups', 'reportEvaluations'],
   },

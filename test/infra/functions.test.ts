@@ -88,8 +88,8 @@ describe('FUNCTIONS and the stack', () => {
     const fn = deployed(id);
     expect(fn.Properties).toMatchObject({
       Description: spec.description,
-      Timeout: spec.timeout.toSeconds(),
-      MemorySize: spec.memorySize,
+      Timeout: spec.limits.timeout.toSeconds(),
+      MemorySize: spec.limits.memorySize,
     });
     expect(existsSync(`${__dirname}/../../${spec.entry}`)).toBe(true);
   });
