@@ -1,7 +1,8 @@
 /**
  * The response functions (the reverter, the GuardDuty response, root triage and the Config
- * evaluator), built from the catalogue in infra/functions.ts: bundled by the local esbuild (never Docker), on the newest
- * Node.js runtime, each with its own role, customer-managed policy and log group.
+ * evaluator), built from the catalogue in infra/functions.ts: bundled by the local esbuild (never
+ * Docker), on the newest Node.js runtime, each with its own role, customer-managed policy and log
+ * group.
  *
  * Least privilege is the point: the functions that change security groups may revoke or
  * authorize ingress only on groups WITHOUT the policy's exempt tag, enforced by an explicit IAM
