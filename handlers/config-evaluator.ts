@@ -23,7 +23,7 @@ import {
 } from './policy/config-item';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { snapshotFromDescribe } from './policy/rules';
-import { policyFromEnv } from './shared/config';
+import { policyFromEnv } from './env';
 import { AwsCallError, errorMessage } from './shared/errors';
 import { logger } from './shared/logger';
 

@@ -7,9 +7,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import { createEc2Client } from './aws/ec2';
-import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
+import { incompleteReason, invocationContext, revertForIncident } from './respond/incident-response';
 import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
-import type { GroupResult, RemediationLimits } from './aws/remediate';
+import type { GroupResult, RemediationLimits } from './respond/remediate';
 import {
   DEFAULT_REVERT_MIN_SEVERITY,
   describeFinding,
@@ -18,7 +18,7 @@ import {
   type Finding,
 } from './incident/guardduty';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { limitsFromEnv, policyFromEnv } from './shared/config';
+import { limitsFromEnv, policyFromEnv } from './env';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
 import { incidentRequestSchema, parseRequestOrThrow } from './shared/requests';

@@ -4,7 +4,7 @@
  * Pure: rendering and parsing only.
  */
 import * as z from 'zod';
-import type { GroupResult } from '../aws/remediate';
+import type { GroupResult } from '../respond/remediate';
 import { describeRule, ruleFromJson, type RuleJson } from '../policy/rules';
 
 /** CreateTimelineEvent's documented maximum for eventData. */

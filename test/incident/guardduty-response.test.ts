@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/respond/remediate';
 import {
   makeHandler,
   ResponseIncompleteError,

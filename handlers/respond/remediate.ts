@@ -8,7 +8,7 @@ import type { SecurityGroupPolicy } from '../policy/policy';
 import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { ApplyError, applyPlan, describeGroup, describeRules } from './ec2';
+import { ApplyError, applyPlan, describeGroup, describeRules } from '../aws/ec2';
 
 export type GroupStatus =
   | 'compliant'

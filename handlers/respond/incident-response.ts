@@ -8,7 +8,7 @@ import { resolveTargets, type Targets } from '../incident/targets';
 import { remediationRecord, type LogPointer } from '../incident/timeline';
 import type { Trigger } from '../incident/trigger';
 import { logger } from '../shared/logger';
-import { instanceGroupIds } from './ec2';
+import { instanceGroupIds } from '../aws/ec2';
 import {
   addNote,
   addRelatedResource,
@@ -16,7 +16,7 @@ import {
   clientToken,
   incidentArnParts,
   readTrigger,
-} from './incidents';
+} from '../aws/incidents';
 import {
   DEFAULT_LIMITS,
   remediateGroups,

@@ -1,7 +1,7 @@
 /** What a handler reads from its environment, parsed once per cold start. */
-import { parsePolicyJson, type SecurityGroupPolicy } from '../policy/policy';
-import { InputError } from './errors';
-import { DEFAULT_LIMITS, type RemediationLimits } from '../aws/remediate';
+import { parsePolicyJson, type SecurityGroupPolicy } from './policy/policy';
+import { InputError } from './shared/errors';
+import { DEFAULT_LIMITS, type RemediationLimits } from './respond/remediate';
 
 export const POLICY_ENV = 'FIRST_RESPONDER_POLICY';
 
