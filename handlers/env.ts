@@ -1,17 +1,33 @@
-/** What a handler reads from its environment, parsed once per cold start. */
+/**
+ * The functions' environment: every variable the stack sets for them, named once (infra/ imports
+ * these names), and the readers that parse them once per cold start.
+ */
+import { DEFAULT_REVERT_MIN_SEVERITY } from './incident/guardduty';
 import { parsePolicyJson, type SecurityGroupPolicy } from './policy/policy';
+import { DEFAULT_LIMITS, type RemediationLimits } from './policy/results';
 import { InputError } from './shared/errors';
-import { DEFAULT_LIMITS, type RemediationLimits } from './respond/remediate';
 
-export const POLICY_ENV = 'FIRST_RESPONDER_POLICY';
+/** The environment variables the stack sets on the functions. */
+export const ENV = {
+  /** The security-group policy as compact JSON. */
+  policy: 'FIRST_RESPONDER_POLICY',
+  /** Blast radius: most rules one group may lose in one run. */
+  maxRevokesPerGroup: 'MAX_REVOKES_PER_GROUP',
+  /** Blast radius: most groups one call may change. */
+  maxGroupsPerCall: 'MAX_GROUPS_PER_CALL',
+  /** Lowest GuardDuty severity that reverts, or "never". */
+  guardDutyRevertMinSeverity: 'GUARDDUTY_REVERT_MIN_SEVERITY',
+  /** Powertools' service name, on every log line. */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
 
 let cached: { text: string; policy: SecurityGroupPolicy } | undefined;
 
 /** The security-group policy the stack put in the function's environment. */
 export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): SecurityGroupPolicy {
-  const text = env[POLICY_ENV];
-  if (!text) throw new InputError(`${POLICY_ENV} is not set: the function has no policy to apply`);
-  if (cached?.text !== text) cached = { text, policy: parsePolicyJson(text, POLICY_ENV) };
+  const text = env[ENV.policy];
+  if (!text) throw new InputError(`${ENV.policy} is not set: the function has no policy to apply`);
+  if (cached?.text !== text) cached = { text, policy: parsePolicyJson(text, ENV.policy) };
   return cached.policy;
 }
 
@@ -26,11 +42,21 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 
 export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): RemediationLimits {
   return {
-    maxRevokesPerGroup: positiveInt(
-      env,
-      'MAX_REVOKES_PER_GROUP',
-      DEFAULT_LIMITS.maxRevokesPerGroup,
-    ),
-    maxGroupsPerCall: positiveInt(env, 'MAX_GROUPS_PER_CALL', DEFAULT_LIMITS.maxGroupsPerCall),
+    maxRevokesPerGroup: positiveInt(env, ENV.maxRevokesPerGroup, DEFAULT_LIMITS.maxRevokesPerGroup),
+    maxGroupsPerCall: positiveInt(env, ENV.maxGroupsPerCall, DEFAULT_LIMITS.maxGroupsPerCall),
   };
+}
+
+/** "never" switches reverting off; a number from 1 to 10 is the lowest severity that reverts. */
+export function revertMinSeverityFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const name = ENV.guardDutyRevertMinSeverity;
+  const raw = env[name];
+  if (raw === undefined || raw === '') return DEFAULT_REVERT_MIN_SEVERITY;
+  if (raw === 'never') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 1 || n > 10)
+    throw new InputError(
+      `${name} is ${JSON.stringify(raw)}; use a number from 1 to 10, or "never"`,
+    );
+  return n;
 }

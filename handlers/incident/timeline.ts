@@ -4,7 +4,7 @@
  * Pure: rendering and parsing only.
  */
 import * as z from 'zod';
-import type { GroupResult } from '../respond/remediate';
+import { GROUP_STATUSES, type GroupResult } from '../policy/results';
 import { describeRule, ruleFromJson, type RuleJson } from '../policy/rules';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
@@ -50,7 +50,7 @@ export const remediationRecordSchema = z.object({
   version: z.literal(1),
   summary: z.string(),
   groupId: z.string(),
-  status: z.enum(['compliant', 'remediated', 'planned', 'exempt', 'gone', 'refused', 'failed']),
+  status: z.enum(GROUP_STATUSES),
   reason: z.string().optional(),
   revoked: z.array(ruleSchema),
   authorized: z.array(ruleSchema),

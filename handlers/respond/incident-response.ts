@@ -7,6 +7,7 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { resolveTargets, type Targets } from '../incident/targets';
 import { remediationRecord, type LogPointer } from '../incident/timeline';
 import type { Trigger } from '../incident/trigger';
+import { DEFAULT_LIMITS, type GroupResult } from '../policy/results';
 import { logger } from '../shared/logger';
 import { instanceGroupIds } from '../aws/ec2';
 import {
@@ -17,12 +18,7 @@ import {
   incidentArnParts,
   readTrigger,
 } from '../aws/incidents';
-import {
-  DEFAULT_LIMITS,
-  remediateGroups,
-  type GroupResult,
-  type RemediationOptions,
-} from './remediate';
+import { remediateGroups, type RemediationOptions } from './remediate';
 
 export interface IncidentClients {
   readonly ec2: EC2Client;

@@ -6,43 +6,10 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { isExempt, planGroup, type Plan } from '../policy/planner';
 import type { SecurityGroupPolicy } from '../policy/policy';
 import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
+import { DEFAULT_LIMITS, type GroupResult, type RemediationLimits } from '../policy/results';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { ApplyError, applyPlan, describeGroup, describeRules } from '../aws/ec2';
-
-export type GroupStatus =
-  | 'compliant'
-  | 'remediated'
-  /** dryRun: what `remediated` would have done, nothing changed. */
-  | 'planned'
-  | 'exempt'
-  | 'gone'
-  | 'refused'
-  | 'failed';
-
-export interface GroupResult {
-  readonly groupId: string;
-  readonly status: GroupStatus;
-  /** Why the group was refused, exempt, gone or failed. */
-  readonly reason?: string;
-  readonly before?: readonly RuleJson[];
-  readonly revoked: readonly RuleJson[];
-  readonly authorized: readonly RuleJson[];
-  readonly after?: readonly RuleJson[];
-  /** One line per change, from the planner. */
-  readonly reasons?: readonly string[];
-  /** EC2 calls made for this group. */
-  readonly calls: number;
-}
-
-export interface RemediationLimits {
-  /** @default 50 */
-  readonly maxRevokesPerGroup: number;
-  /** @default 20 */
-  readonly maxGroupsPerCall: number;
-}
-
-export const DEFAULT_LIMITS: RemediationLimits = { maxRevokesPerGroup: 50, maxGroupsPerCall: 20 };
 
 export interface RemediationOptions {
   readonly policy: SecurityGroupPolicy;

@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../cli/aws';
 import { renderRestore, runRestore } from '../../cli/commands/restore';
-import { DEFAULT_LIMITS } from '../../handlers/respond/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { describeRule, rulesFromSecurityGroupRules, type Rule } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';

@@ -14,7 +14,7 @@ import {
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_LIMITS } from '../../handlers/respond/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ssm-incidents';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS } from '../../handlers/respond/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
