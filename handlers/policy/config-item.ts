@@ -10,7 +10,7 @@
 import * as z from 'zod';
 import { InputError } from '../shared/errors';
 import { parseOrThrow, ValidationError } from '../shared/validation';
-import { isExempt, planGroup, type Plan } from './planner';
+import { judge, type Plan } from './planner';
 import type { SecurityGroupPolicy } from './policy';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { canonicalSource, describeRule, rulesFromIpPermissions, type GroupSnapshot } from './rules';
@@ -200,14 +200,13 @@ export function evaluateGroup(
   snapshot: GroupSnapshot,
   policy: SecurityGroupPolicy,
 ): GroupEvaluation {
-  if (isExempt(snapshot, policy))
+  const judgement = judge(snapshot, policy);
+  if (judgement.exempt)
     return {
       complianceType: 'COMPLIANT',
-      annotation: fitAnnotation([
-        `exempt: tagged ${policy.exempt.tag}=${policy.exempt.value}, so the policy is not applied`,
-      ]),
+      annotation: fitAnnotation([`exempt: ${judgement.reason}, so the policy is not applied`]),
     };
-  const plan = planGroup(snapshot, policy);
+  const plan = judgement.plan;
   if (plan.compliant) return { complianceType: 'COMPLIANT', plan };
   const parts = plan.revoke.map((c) => `revoke: ${describeRule(c.rule)}`);
   // In restrict mode every authorize is the allowed part of a revoked rule, not a finding.

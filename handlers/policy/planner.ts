@@ -397,9 +397,32 @@ export function planGroup(group: GroupSnapshot, policy: SecurityGroupPolicy): Pl
 }
 
 /**
- * True when the group carries the policy's exemption tag. The value is compared ignoring case,
- * as the functions' IAM Deny does (StringEqualsIgnoreCase), so "True" exempts in both places.
+ * Why the group is exempt ("tagged Key=Value"), or undefined when the policy applies. The value
+ * is compared ignoring case, as the functions' IAM Deny does (StringEqualsIgnoreCase), so "True"
+ * exempts in both places. Reads the tags only, so a caller may ask before reading the rules.
  */
-export function isExempt(group: GroupSnapshot, policy: SecurityGroupPolicy): boolean {
-  return group.tags[policy.exempt.tag]?.toLowerCase() === policy.exempt.value.toLowerCase();
+export function exemptReason(
+  group: GroupSnapshot,
+  policy: SecurityGroupPolicy,
+): string | undefined {
+  const { tag, value } = policy.exempt;
+  return group.tags[tag]?.toLowerCase() === value.toLowerCase()
+    ? `tagged ${tag}=${value}`
+    : undefined;
+}
+
+/** The policy's verdict on one group: exempt (and why), else the plan. */
+export type Judgement =
+  | { readonly exempt: true; readonly reason: string }
+  | { readonly exempt: false; readonly plan: Plan };
+
+/**
+ * Exemption first, then the plan: the one verdict the reverter, the Config rule, `plan` and the
+ * drill all act on.
+ */
+export function judge(group: GroupSnapshot, policy: SecurityGroupPolicy): Judgement {
+  const reason = exemptReason(group, policy);
+  return reason === undefined
+    ? { exempt: false, plan: planGroup(group, policy) }
+    : { exempt: true, reason };
 }

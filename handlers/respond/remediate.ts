@@ -3,7 +3,7 @@
  * Refusals (exempt, blast radius, unreadable tags) are decided before any write.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { isExempt, planGroup, type Plan } from '../policy/planner';
+import { exemptReason, judge, type Judgement, type Plan } from '../policy/planner';
 import type { SecurityGroupPolicy } from '../policy/policy';
 import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
 import { DEFAULT_LIMITS, type GroupResult, type RemediationLimits } from '../policy/results';
@@ -51,26 +51,29 @@ export async function remediateGroup(
   if (!read.found)
     return { groupId, status: 'gone', reason: 'the group no longer exists', ...empty, calls: 1 };
 
-  const tagged = snapshotFromDescribe(read.group);
-  if (isExempt(tagged, options.policy))
-    return {
-      groupId,
-      status: 'exempt',
-      reason: `tagged ${options.policy.exempt.tag}=${options.policy.exempt.value}`,
-      ...empty,
-      calls: 1,
-    };
+  const exempt = (reason: string, calls: number): GroupResult => ({
+    groupId,
+    status: 'exempt',
+    reason,
+    ...empty,
+    calls,
+  });
+  // Exemption needs the tags only: asked first, it spares an exempt group the second read.
+  const tagged = exemptReason(snapshotFromDescribe(read.group), options.policy);
+  if (tagged !== undefined) return exempt(tagged, 1);
 
   let calls = 2;
-  let plan: Plan;
+  let judgement: Judgement;
   let before: RuleJson[];
   try {
     const snapshot = snapshotFromDescribe(read.group, await describeRules(ec2, groupId));
     before = snapshot.ingress.map(ruleToJson);
-    plan = planGroup(snapshot, options.policy);
+    judgement = judge(snapshot, options.policy);
   } catch (err) {
     return { groupId, status: 'failed', reason: errorMessage(err), ...empty, calls };
   }
+  if (judgement.exempt) return exempt(judgement.reason, calls);
+  const plan = judgement.plan;
   const p = json(plan);
   if (plan.compliant)
     return { groupId, status: 'compliant', before, ...empty, after: p.after, calls };
