@@ -51,8 +51,8 @@ async function evaluate(
   request: ConfigRuleRequest,
   policy: SecurityGroupPolicy,
 ): Promise<ResourceEvaluation[]> {
-  if (request.trigger.kind === 'change')
-    logger.debug('configuration item', { configurationItem: request.trigger.item });
+  if (request.invocation.kind === 'change')
+    logger.debug('configuration item', { configurationItem: request.invocation.item });
   const decision = decide(request, policy);
   switch (decision.kind) {
     case 'evaluated':
@@ -97,7 +97,7 @@ export function makeHandler(deps: ConfigEvaluatorDeps) {
       );
       logger.info('config evaluation finished', {
         testMode: request.testMode,
-        trigger: request.trigger.kind,
+        trigger: request.invocation.kind,
         calls,
         evaluations: evaluations.map((e) => ({
           resourceId: e.resourceId,

@@ -294,8 +294,8 @@ const ruleParametersSchema = z.strictObject(
 
 export type ConfigurationItem = z.output<typeof configurationItemSchema>;
 
-/** What triggered the invocation, as far as the evaluator needs it. */
-export type Trigger =
+/** Why Config invoked the rule (a change, an oversized change, a period), as far as the evaluator needs it. */
+export type ConfigInvocation =
   | { readonly kind: 'change'; readonly item: ConfigurationItem; readonly orderingTimestamp: Date }
   | {
       readonly kind: 'oversized';
@@ -312,7 +312,7 @@ export interface ConfigRuleRequest {
   readonly testMode: boolean;
   readonly debug: boolean;
   readonly eventLeftScope: boolean;
-  readonly trigger: Trigger;
+  readonly invocation: ConfigInvocation;
 }
 
 function parseJsonField(text: string, subject: string): unknown {
@@ -360,10 +360,10 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleRequest {
             'ruleParameters',
           )
         : {};
-    let trigger: Trigger;
+    let invocation: ConfigInvocation;
     if (inv.messageType === 'ConfigurationItemChangeNotification') {
       const item = inv.configurationItem;
-      trigger = {
+      invocation = {
         kind: 'change',
         item,
         orderingTimestamp: orderingTime(
@@ -374,7 +374,7 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleRequest {
       };
     } else if (inv.messageType === 'OversizedConfigurationItemChangeNotification') {
       const s = inv.configurationItemSummary;
-      trigger = {
+      invocation = {
         kind: 'oversized',
         resourceType: s.resourceType,
         resourceId: s.resourceId,
@@ -386,14 +386,14 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleRequest {
         ),
       };
     } else {
-      trigger = { kind: 'periodic', orderingTimestamp: inv.notificationCreationTime };
+      invocation = { kind: 'periodic', orderingTimestamp: inv.notificationCreationTime };
     }
     return {
       resultToken: e.resultToken,
       testMode: e.resultToken === TEST_MODE_TOKEN,
       debug: String(params.debug ?? false).toLowerCase() === 'true',
       eventLeftScope: e.eventLeftScope === true,
-      trigger,
+      invocation,
     };
   });
 }
@@ -452,7 +452,7 @@ export function toResourceEvaluation(
 
 /** What to do about an invocation: pure, so every branch is tested without AWS. */
 export function decide(request: ConfigRuleRequest, policy: SecurityGroupPolicy): Decision {
-  const t = request.trigger;
+  const t = request.invocation;
   if (t.kind === 'periodic') return { kind: 'evaluateAll', orderingTimestamp: t.orderingTimestamp };
   const resourceType = t.kind === 'change' ? t.item.resourceType : t.resourceType;
   const resourceId = t.kind === 'change' ? t.item.resourceId : t.resourceId;

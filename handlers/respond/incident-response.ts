@@ -6,7 +6,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { resolveTargets, type Targets } from '../incident/targets';
 import { remediationRecord, type LogPointer } from '../incident/timeline';
-import type { Trigger } from '../incident/trigger';
+import type { IncidentTrigger } from '../incident/trigger';
 import { DEFAULT_LIMITS, type GroupResult } from '../policy/results';
 import { logger } from '../shared/logger';
 import { instanceGroupIds } from '../aws/ec2';
@@ -63,7 +63,7 @@ export async function revertForIncident(
   clients: IncidentClients,
   req: IncidentRequest,
   options: RemediationOptions,
-  known?: Trigger,
+  known?: IncidentTrigger,
 ): Promise<IncidentOutcome> {
   const arn = req.incidentRecordArn;
   const parts = incidentArnParts(arn);

@@ -388,8 +388,8 @@ describe('parseConfigRuleEvent: the invocation as Config sends it', () => {
     expect(req.debug).toBe(false); // the top-level "debug": true is Custodian's, not Config's
     expect(req.eventLeftScope).toBe(false);
     expect(req.resultToken).toBe(event.resultToken);
-    expect(req.trigger.kind).toBe('change');
-    expect(req.trigger.orderingTimestamp.toISOString()).toBe('2017-11-27T14:26:11.300Z');
+    expect(req.invocation.kind).toBe('change');
+    expect(req.invocation.orderingTimestamp.toISOString()).toBe('2017-11-27T14:26:11.300Z');
   });
 
   it.each<[string, unknown, boolean]>([
