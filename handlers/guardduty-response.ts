@@ -14,12 +14,7 @@ import {
 } from './respond/incident-response';
 import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
 import type { GroupResult, RemediationLimits } from './policy/results';
-import {
-  describeFinding,
-  revertDecision,
-  summarizeFinding,
-  type Finding,
-} from './incident/guardduty';
+import { findingFacts, revertDecision, summarizeFinding, type Finding } from './incident/guardduty';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { limitsFromEnv, policyFromEnv, revertMinSeverityFromEnv } from './env';
 import { logger } from './shared/logger';
@@ -58,7 +53,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
       await addNote(deps.incidents, arn, summary, { requestId });
       throw new ResponseIncompleteError(summary);
     }
-    const finding = describeFinding(trigger.event);
+    const finding = findingFacts(trigger.event);
     const decision = revertDecision(finding, minSeverity);
     const summary = finding.sample
       ? `${summarizeFinding(finding)}. Sample finding received: detection, incident and runbook work end to end. Nothing was changed.`

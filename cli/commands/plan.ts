@@ -9,7 +9,7 @@ import { judge } from '../../handlers/policy/planner';
 import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import {
-  describeRule,
+  formatRule,
   ruleFromJson,
   ruleToJson,
   snapshotFromDescribe,
@@ -90,7 +90,7 @@ export function planGroups(
 
 export function renderPlans(plans: readonly GroupPlanJson[]): string {
   const lines: string[] = [];
-  const rule = (r: RuleJson) => describeRule(ruleFromJson(r));
+  const rule = (r: RuleJson) => formatRule(ruleFromJson(r));
   for (const p of plans) {
     const title = p.groupName ? `${p.groupId} (${p.groupName})` : p.groupId;
     if (p.status !== 'noncompliant') {

@@ -27,7 +27,7 @@ import {
 } from '../../handlers/incident/timeline';
 import type { Plan } from '../../handlers/policy/planner';
 import {
-  describeRule,
+  formatRule,
   ruleFromJson,
   ruleKey,
   rulesFromSecurityGroupRules,
@@ -332,7 +332,7 @@ async function planRestore(
 
 function summaryOf(g: Pick<GroupRestore, 'reauthorize' | 'revoke'>): string {
   const list = (rules: readonly RuleJson[]) =>
-    rules.map((r) => describeRule(ruleFromJson(r))).join(', ');
+    rules.map((r) => formatRule(ruleFromJson(r))).join(', ');
   return [
     ...(g.reauthorize.length ? [`re-authorize ${list(g.reauthorize)}`] : []),
     ...(g.revoke.length ? [`revoke ${list(g.revoke)}`] : []),
@@ -371,8 +371,8 @@ async function applyGroup(clients: AwsClients, g: GroupRestore): Promise<GroupRe
       ...g,
       status: 'failed',
       detail: `applied, but the group ${[
-        ...(missing.length ? [`lacks ${missing.map(describeRule).join(', ')}`] : []),
-        ...(still.length ? [`still has ${still.map(describeRule).join(', ')}`] : []),
+        ...(missing.length ? [`lacks ${missing.map(formatRule).join(', ')}`] : []),
+        ...(still.length ? [`still has ${still.map(formatRule).join(', ')}`] : []),
       ].join(' and ')}`,
     };
   return { ...g, status: 'restored', detail: summaryOf(g) };
@@ -425,7 +425,7 @@ export function renderRestore(report: RestoreReport): string {
   const list = (label: string, rules: readonly RuleJson[]) =>
     rules.map((r) => {
       const rule = ruleFromJson(r);
-      return `    ${label.padEnd(13)} ${describeRule(rule)}${rule.description ? ` ("${rule.description}")` : ''}`;
+      return `    ${label.padEnd(13)} ${formatRule(rule)}${rule.description ? ` ("${rule.description}")` : ''}`;
     });
   for (const g of report.groups) {
     const when = g.recordedAt ? `, remediated ${g.recordedAt}` : '';

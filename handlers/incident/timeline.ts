@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { GROUP_STATUSES, type GroupResult } from '../policy/results';
-import { describeRule, ruleFromJson, type RuleJson } from '../policy/rules';
+import { formatRule, ruleFromJson, type RuleJson } from '../policy/rules';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
 export const TIMELINE_EVENT_DATA_MAX = 12_000;
@@ -113,7 +113,7 @@ const timelineRecordSchema = z.discriminatedUnion('kind', [
 export type TimelineRecord = z.infer<typeof timelineRecordSchema>;
 
 const list = (rules: readonly RuleJson[]) =>
-  rules.map((r) => describeRule(ruleFromJson(r))).join(', ');
+  rules.map((r) => formatRule(ruleFromJson(r))).join(', ');
 
 /** One sentence a responder reads first. */
 export function summarize(result: GroupResult): string {

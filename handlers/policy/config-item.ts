@@ -13,7 +13,7 @@ import { parseOrThrow, ValidationError } from '../shared/validation';
 import { judge, type Plan } from './planner';
 import type { SecurityGroupPolicy } from './policy';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import { canonicalSource, describeRule, rulesFromIpPermissions, type GroupSnapshot } from './rules';
+import { canonicalSource, formatRule, rulesFromIpPermissions, type GroupSnapshot } from './rules';
 
 export const SECURITY_GROUP_TYPE = 'AWS::EC2::SecurityGroup';
 /** PutEvaluations' limit on Evaluation.Annotation. */
@@ -208,10 +208,10 @@ export function evaluateGroup(
     };
   const plan = judgement.plan;
   if (plan.compliant) return { complianceType: 'COMPLIANT', plan };
-  const parts = plan.revoke.map((c) => `revoke: ${describeRule(c.rule)}`);
+  const parts = plan.revoke.map((c) => `revoke: ${formatRule(c.rule)}`);
   // In restrict mode every authorize is the allowed part of a revoked rule, not a finding.
   if (policy.mode === 'exact')
-    parts.push(...plan.authorize.map((c) => `missing: ${describeRule(c.rule)}`));
+    parts.push(...plan.authorize.map((c) => `missing: ${formatRule(c.rule)}`));
   return { complianceType: 'NON_COMPLIANT', annotation: fitAnnotation(parts), plan };
 }
 

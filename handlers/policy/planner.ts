@@ -12,7 +12,7 @@ import { cidrContains, cidrIntersect, formatCidr, networkAt, parseCidr, type Cid
 import type { PolicyEntry, PolicySource, SecurityGroupPolicy } from './policy';
 import {
   canonicalSource,
-  describeRule,
+  formatRule,
   hasPortRange,
   isIcmp,
   makeRule,
@@ -309,8 +309,8 @@ function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Pl
       rule,
       reason:
         pieces.length === 0
-          ? `${describeRule(rule)} is not allowed by the policy`
-          : `${describeRule(rule)} allows more than the policy; narrowed to ${pieces.map(describeRule).join(', ')}`,
+          ? `${formatRule(rule)} is not allowed by the policy`
+          : `${formatRule(rule)} allows more than the policy; narrowed to ${pieces.map(formatRule).join(', ')}`,
     });
     for (const p of pieces) narrowed.push({ rule: p, from: rule });
   }
@@ -322,7 +322,7 @@ function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Pl
     .filter((n) => keep.has(n.rule))
     .map((n) => ({
       rule: n.rule,
-      reason: `the part of ${describeRule(n.from)} that the policy allows`,
+      reason: `the part of ${formatRule(n.from)} that the policy allows`,
     }));
   return finish(group.groupId, kept, revoke, authorize);
 }
@@ -364,12 +364,12 @@ function planExact(group: GroupSnapshot, entries: readonly PolicyEntry[]): Plan 
   const kept = group.ingress.filter((r) => requiredKeys.has(ruleKey(r)));
   const revoke = group.ingress
     .filter((r) => !requiredKeys.has(ruleKey(r)))
-    .map((rule) => ({ rule, reason: `${describeRule(rule)} is not in the policy (exact mode)` }));
+    .map((rule) => ({ rule, reason: `${formatRule(rule)} is not in the policy (exact mode)` }));
   const authorize = required
     .filter((r) => !currentKeys.has(ruleKey(r)))
     .map((rule) => ({
       rule,
-      reason: `${describeRule(rule)} is required by the policy (exact mode)`,
+      reason: `${formatRule(rule)} is required by the policy (exact mode)`,
     }));
   return finish(group.groupId, kept, revoke, authorize);
 }

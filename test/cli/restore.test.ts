@@ -7,7 +7,7 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { ListTimelineEventsCommand } from '@aws-sdk/client-ssm-incidents';
-import { describeRule } from '../../handlers/policy/rules';
+import { formatRule } from '../../handlers/policy/rules';
 import { InputError } from '../../handlers/shared/errors';
 import { createAwsClients } from '../../cli/aws';
 import { renderRestore, runRestore, type RestoreOptions } from '../../cli/commands/restore';
@@ -109,7 +109,7 @@ function givenRemediatedGroup(edit: (data: string) => string = (data) => data) {
   );
 }
 
-const ingress = (id = SG) => (ec2.groups.get(id) ?? []).map(describeRule).sort();
+const ingress = (id = SG) => (ec2.groups.get(id) ?? []).map(formatRule).sort();
 
 function restore(options: Partial<RestoreOptions> = {}) {
   return runRestore({

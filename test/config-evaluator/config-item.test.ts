@@ -14,7 +14,7 @@ import {
   type ComplianceType,
 } from '../../handlers/policy/config-item';
 import { parsePolicy, type SecurityGroupPolicy } from '../../handlers/policy/policy';
-import { describeRule, type Rule } from '../../handlers/policy/rules';
+import { formatRule, type Rule } from '../../handlers/policy/rules';
 import { InputError } from '../../handlers/shared/errors';
 import {
   changeEvent,
@@ -35,7 +35,7 @@ const exactPolicy = parsePolicy({
   ingress: [{ protocol: 'tcp', ports: [443], from: ['10.0.0.0/8'] }],
 });
 
-const shortRules = (rules: readonly Rule[]) => rules.map(describeRule);
+const shortRules = (rules: readonly Rule[]) => rules.map(formatRule);
 
 describe('snapshotFromConfigItem: configuration items as Config delivers them', () => {
   it('reads the recorded rule event once per range although ipv4Ranges and ipRanges both list it', () => {

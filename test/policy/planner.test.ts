@@ -3,7 +3,7 @@ import type { IpPermission } from '@aws-sdk/client-ec2';
 import { parsePolicy, type SecurityGroupPolicy } from '../../handlers/policy/policy';
 import { judge, planGroup, ruleCovers, type Plan } from '../../handlers/policy/planner';
 import {
-  describeRule,
+  formatRule,
   makeRule,
   snapshotFromDescribe,
   type GroupSnapshot,
@@ -23,7 +23,7 @@ const EXAMPLE = parsePolicy({
   ],
 });
 
-const show = (rules: readonly Rule[]) => rules.map(describeRule).sort();
+const show = (rules: readonly Rule[]) => rules.map(formatRule).sort();
 const revoked = (p: Plan) => show(p.revoke.map((c) => c.rule));
 const authorized = (p: Plan) => show(p.authorize.map((c) => c.rule));
 
