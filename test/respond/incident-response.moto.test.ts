@@ -16,7 +16,7 @@ import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { createGroup, ingressOf } from '../support/moto-ec2';
-import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from '../incident/support';
 import { EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;

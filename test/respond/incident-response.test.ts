@@ -18,7 +18,7 @@ import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
-import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from '../incident/support';
 import { EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;

@@ -28,7 +28,7 @@ import {
   ruleEvent,
   selectResourceConfiguration,
   sgItem,
-} from './support';
+} from '../config-evaluator/support';
 
 const exactPolicy = parsePolicy({
   mode: 'exact',
