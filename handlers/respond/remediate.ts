@@ -87,17 +87,14 @@ export async function remediateGroup(
       reasons: p.reasons,
       calls,
     };
-  if (options.dryRun)
-    return {
-      groupId,
-      status: 'planned',
-      before,
-      revoked: p.revoke,
-      authorized: p.authorize,
-      after: p.after,
-      reasons: p.reasons,
-      calls,
-    };
+  const changes = {
+    before,
+    revoked: p.revoke,
+    authorized: p.authorize,
+    after: p.after,
+    reasons: p.reasons,
+  };
+  if (options.dryRun) return { groupId, status: 'planned', ...changes, calls };
 
   // The audit line: the complete before-state, so that any revert can be undone later.
   logger.info(`revoking for ${groupId}`, {
@@ -124,16 +121,7 @@ export async function remediateGroup(
       calls: calls + done.calls,
     };
   }
-  return {
-    groupId,
-    status: 'remediated',
-    before,
-    revoked: p.revoke,
-    authorized: p.authorize,
-    after: p.after,
-    reasons: p.reasons,
-    calls,
-  };
+  return { groupId, status: 'remediated', ...changes, calls };
 }
 
 /** Groups one at a time: a failure on one never stops the others. */
