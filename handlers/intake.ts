@@ -8,25 +8,22 @@
  * the asynchronous invocation, then its on-failure destination (the same queue) gets the event
  * with the error.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { timeboxedClientConfig } from './aws/clients';
+import { createIntakeClients } from './aws/clients';
 import { sendDeadLetter } from './aws/dead-letters';
 import { DedupeTable } from './aws/dedupe-table';
-import { readGroupVerdict } from './aws/group-verdict';
-import { invocationContext } from './aws/incident-response';
 import { IncidentManagerBackend } from './aws/incident-manager-backend';
-import { applyDecision, type IntakeOutcome } from './aws/intake-flow';
-import type { RemediationLimits } from './aws/remediate';
+import { intakeSettingsFromEnv, limitsFromEnv, policyFromEnv, type IntakeSettings } from './env';
 import type { IncidentBackend } from './incident/backend';
 import { changedGroupId, decideIntake, type GroupVerdict } from './intake/decide';
 import { BadEventError, parseIntakeRequest } from './intake/request';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { limitsFromEnv, policyFromEnv } from './shared/config';
-import { intakeSettingsFromEnv, type IntakeSettings } from './shared/intake-config';
+import type { RemediationLimits } from './policy/results';
+import { readGroupVerdict } from './respond/group-verdict';
+import { invocationContext } from './respond/incident-response';
+import { applyDecision, type IntakeOutcome } from './respond/intake-flow';
 import { logger } from './shared/logger';
 
 /** Below this, no new AWS call starts: the SDK's own timeouts need the rest. */
@@ -123,16 +120,14 @@ export function makeHandler(deps: IntakeDeps) {
 }
 
 // Module scope: one client each per container, reused across invocations.
-const config = timeboxedClientConfig();
-const incidents = new SSMIncidentsClient(config);
-const dynamo = new DynamoDBClient(config);
+const clients = createIntakeClients();
 export const handler = makeHandler({
-  ec2: new EC2Client(config),
-  sqs: new SQSClient(config),
-  table: () => new DedupeTable(dynamo, intakeSettingsFromEnv().tableName),
+  ec2: clients.ec2,
+  sqs: clients.sqs,
+  table: () => new DedupeTable(clients.dynamo, intakeSettingsFromEnv().tableName),
   backend: () =>
     new IncidentManagerBackend(
-      incidents,
+      clients.incidents,
       Object.fromEntries(
         Object.entries(intakeSettingsFromEnv().plans).map(([d, p]) => [d, p.arn]),
       ) as Record<keyof IntakeSettings['plans'], string>,
