@@ -10,11 +10,13 @@
  *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
  *   intake  decision per event, AWS excluded           p50 and p99 < 5 ms
  *           the intake's bundle and cold load          the reverter's targets
+ *   cli     CPU of `first-responder --help` and `plan`  each <= 2.5 x `node -e 0` (issue 11)
  */
 // First: the handlers read their environment when they load.
-import './env';
+import { childEnv } from './env';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { benchCli } from './cli-cpu';
 import { benchEc2Calls } from './ec2-calls';
 import { benchIntakeDecision } from './intake';
 import { benchPlan } from './plan';
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     ...(await section('intake bundle+load', () =>
       benchSizeAndLoad(undefined, join(__dirname, '..', 'handlers', 'intake.ts'), 'intake'),
     )),
+    ...(await section('cli', () => benchCli(childEnv()))),
   ];
   // Timings depend on the machine and on what else runs on it: print both with the figures.
   const [load1] = loadavg();

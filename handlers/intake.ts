@@ -8,31 +8,31 @@
  * the asynchronous invocation, then its on-failure destination (the same queue) gets the event
  * with the error.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { timeboxedClientConfig } from './aws/clients';
+import { createIntakeClients } from './aws/clients';
 import { sendDeadLetter } from './aws/dead-letters';
 import { DedupeTable } from './aws/dedupe-table';
-import { readGroupVerdict } from './aws/group-verdict';
-import { invocationContext } from './aws/incident-response';
 import { IncidentManagerBackend } from './aws/incident-manager-backend';
 import { OpsCenterBackend } from './aws/opscenter-backend';
-import { applyDecision, type IntakeOutcome } from './aws/intake-flow';
-import type { RemediationLimits } from './aws/remediate';
+import {
+  backendFromEnv,
+  intakeSettingsFromEnv,
+  limitsFromEnv,
+  policyFromEnv,
+  type IntakeSettings,
+} from './env';
+import { InputError } from './shared/errors';
 import type { IncidentBackend } from './incident/backend';
 import { changedGroupId, decideIntake, type GroupVerdict } from './intake/decide';
 import { BadEventError, parseIntakeRequest } from './intake/request';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { limitsFromEnv, policyFromEnv } from './shared/config';
-import { InputError } from './shared/errors';
-import { intakeSettingsFromEnv, type IntakeSettings } from './shared/intake-config';
+import type { RemediationLimits } from './policy/results';
+import { readGroupVerdict } from './respond/group-verdict';
+import { invocationContext } from './respond/incident-response';
+import { applyDecision, type IntakeOutcome } from './respond/intake-flow';
 import { logger } from './shared/logger';
-import { backendFromEnv } from './shared/opscenter-config';
 
 /** Below this, no new AWS call starts: the SDK's own timeouts need the rest. */
 export const DEADLINE_MARGIN_MS = 5_000;
@@ -128,16 +128,13 @@ export function makeHandler(deps: IntakeDeps) {
 }
 
 // Module scope: one client each per container, reused across invocations.
-const config = timeboxedClientConfig();
-const incidents = new SSMIncidentsClient(config);
-const ssm = new SSMClient(config);
-const sfn = new SFNClient(config);
-const dynamo = new DynamoDBClient(config);
+const clients = createIntakeClients();
 
 /** The backend the stack chose (INTAKE_BACKEND): Incident Manager unless told OpsCenter. */
 export function backendFor(env: NodeJS.ProcessEnv = process.env): IncidentBackend {
   const choice = backendFromEnv(env);
-  if (choice.backend === 'opscenter') return new OpsCenterBackend(ssm, sfn, choice.settings);
+  if (choice.backend === 'opscenter')
+    return new OpsCenterBackend(clients.ssm, clients.sfn, choice.settings);
   const plans = intakeSettingsFromEnv(env).plans;
   const arns = Object.fromEntries(Object.entries(plans).map(([d, p]) => [d, p.arn]));
   const missing = Object.entries(arns).filter(([, arn]) => !arn);
@@ -146,15 +143,15 @@ export function backendFor(env: NodeJS.ProcessEnv = process.env): IncidentBacken
       `the Incident Manager backend needs a response plan ARN for ${missing.map(([d]) => d).join(', ')}`,
     );
   return new IncidentManagerBackend(
-    incidents,
+    clients.incidents,
     arns as Record<keyof IntakeSettings['plans'], string>,
   );
 }
 
 export const handler = makeHandler({
-  ec2: new EC2Client(config),
-  sqs: new SQSClient(config),
-  table: () => new DedupeTable(dynamo, intakeSettingsFromEnv().tableName),
+  ec2: clients.ec2,
+  sqs: clients.sqs,
+  table: () => new DedupeTable(clients.dynamo, intakeSettingsFromEnv().tableName),
   backend: () => backendFor(),
   settings: () => intakeSettingsFromEnv(),
   policy: () => policyFromEnv(),

@@ -4,17 +4,17 @@
  * the OpsItem's status and creation time) -> act (publish each due page to its SNS topic and
  * record it on the OpsItem).
  */
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { timeboxedClientConfig } from './aws/clients';
+import { createPagerClients } from './aws/clients';
 import { appendToLog, getOpsItem } from './aws/opsitems';
 import { channelKey, escalationStep, type Page } from './incident/paging';
 import { DATA_KEYS, isAcknowledged, OPS_ITEM_ID } from './incident/opsitem';
 import { INTAKE_DETECTIONS } from './intake/request';
 import { AwsCallError, errorMessage } from './shared/errors';
 import { logger } from './shared/logger';
-import { pagerSettingsFromEnv, type PagerSettings } from './shared/pager-config';
+import { pagerSettingsFromEnv, type PagerSettings } from './env';
 import { parseOrThrow } from './shared/validation';
 
 const inputSchema = z.object({
@@ -138,10 +138,10 @@ export function makeHandler(deps: PagerDeps) {
   }
 }
 
-const config = timeboxedClientConfig();
+const clients = createPagerClients();
 export const handler = makeHandler({
-  ssm: new SSMClient(config),
-  sns: new SNSClient(config),
+  ssm: clients.ssm,
+  sns: clients.sns,
   settings: () => pagerSettingsFromEnv(),
   now: () => Date.now(),
 });

@@ -18,10 +18,12 @@ import type { IConstruct } from 'constructs';
 import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema';
 import { buildApp } from './build';
 import { runCfnLint, type CfnLintFinding, type CfnLintReport } from './cfn-lint';
-import type { DetectionId, FirstResponderConfig, IncidentBackendId, RunbookId } from './config';
-import { stagesOf, type StageSummary } from './constructs/on-call';
+import type { DetectionId } from '../patterns';
+import type { FirstResponderConfig, IncidentBackendId, RunbookId } from './config';
+import { contactsOf, type ContactSummary } from './constructs/on-call-summary';
 import { NAG_PACKS } from './nag';
-import { RUNBOOK_FUNCTIONS, REPO_ROOT, type HandlerId } from './runbooks';
+import { RUNBOOK_FUNCTIONS, REPO_ROOT } from './runbooks';
+import type { FunctionId } from './functions';
 import { ONBOARDING_NOTICE } from './stacks/first-responder-stack';
 
 export { EXAMPLE_CONFIG, loadConfig } from './config';
@@ -38,16 +40,6 @@ export interface StackSummary {
   readonly resourceCount: number;
 }
 
-export interface ContactSummary {
-  readonly alias: string;
-  readonly displayName: string;
-  readonly kind: 'personal' | 'escalation' | 'on-call schedule';
-  /** Personal contacts: their channels. */
-  readonly channels: readonly { name: string; type: string; address: string }[];
-  /** When each stage starts and whom (channels or contacts) it engages. */
-  readonly stages: readonly StageSummary[];
-}
-
 export interface ResponsePlanSummary {
   readonly detection: DetectionId;
   readonly name: string;
@@ -56,7 +48,7 @@ export interface ResponsePlanSummary {
   readonly engagements: readonly string[];
   readonly runbook: RunbookId;
   /** The function the runbook invokes. */
-  readonly invokes: HandlerId;
+  readonly invokes: FunctionId;
 }
 
 export interface RuleSummary {
@@ -123,39 +115,6 @@ export interface AppSummary {
   readonly annotations: readonly AnnotationSummary[];
   /** No cdk-nag error, cfn-lint ran, and it found no error. */
   readonly ok: boolean;
-}
-
-/** Every contact with its stages: when each starts and whom it engages. Pure, from the config. */
-export function contactsOf(config: FirstResponderConfig): ContactSummary[] {
-  return [
-    ...config.contacts.map((c) => ({
-      alias: c.alias,
-      displayName: c.displayName,
-      kind: 'personal' as const,
-      channels: c.channels.map((ch) => ({ name: ch.name, type: ch.type, address: ch.address })),
-      stages: stagesOf(
-        (
-          c.engagementPlan ?? [{ channels: c.channels.map((ch) => ch.name), durationMinutes: 0 }]
-        ).map((s) => ({ durationMinutes: s.durationMinutes, engages: s.channels })),
-      ),
-    })),
-    ...config.rotations.map((r) => ({
-      alias: r.alias,
-      displayName: r.displayName,
-      kind: 'on-call schedule' as const,
-      channels: [],
-      stages: [{ afterMinutes: 0, engages: r.contacts }],
-    })),
-    ...config.escalationPlans.map((e) => ({
-      alias: e.alias,
-      displayName: e.displayName,
-      kind: 'escalation' as const,
-      channels: [],
-      stages: stagesOf(
-        e.stages.map((s) => ({ durationMinutes: s.durationMinutes, engages: s.contacts })),
-      ),
-    })),
-  ];
 }
 
 export interface SynthesizeOptions {

@@ -10,12 +10,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
-import {
-  describeFinding,
-  revertDecision,
-  summarizeFinding,
-} from '../../handlers/incident/guardduty';
-import { describeRootActivity, summarizeRootActivity } from '../../handlers/incident/root-activity';
+import { findingFacts, revertDecision, summarizeFinding } from '../../handlers/incident/guardduty';
+import { rootActivityFacts, summarizeRootActivity } from '../../handlers/incident/root-activity';
 import { resolveTargets } from '../../handlers/incident/targets';
 import {
   changedGroupId,
@@ -27,20 +23,19 @@ import {
 import { nextStep, type DedupeRecord, type IncidentStatus } from '../../handlers/intake/dedupe';
 import { BadEventError, parseIntakeRequest } from '../../handlers/intake/request';
 import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
-import { describeRule, ruleFromJson } from '../../handlers/policy/rules';
+import { formatRule, ruleFromJson } from '../../handlers/policy/rules';
 import { matchesPattern } from '../../patterns/match';
+import { DETECTION_IDS, type DetectionId } from '../../patterns';
 import {
-  DETECTION_IDS,
   responsePlansOf,
   regionOf,
-  type DetectionId,
   type FirstResponderConfig,
   type IncidentBackendId,
 } from '../../infra/config';
 import { severityOfImpact } from '../../handlers/incident/opsitem';
 import { detectionPatterns, ruleNameOf } from '../../infra/detection-patterns';
 import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
-import { contactsOf, type ContactSummary } from '../../infra/summary';
+import { contactsOf, type ContactSummary } from '../../infra/constructs/on-call-summary';
 import { planGroups, renderPlans, type GroupPlanJson } from './plan';
 
 export type IntakeVerdict = 'open' | 'append' | 'none';
@@ -173,7 +168,7 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
 }
 
 /** One line on what an event is. */
-export function describeEvent(event: Json): string {
+export function formatEvent(event: Json): string {
   const d = obj(event.detail);
   const type = str(event['detail-type']) ?? 'event';
   if (type === 'GuardDuty Finding') return `${type}: ${str(d.type)} severity ${String(d.severity)}`;
@@ -221,7 +216,7 @@ export function groupVerdicts(
         ? {
             groupId: p.groupId,
             status: 'noncompliant',
-            revoke: p.revoke.map((r) => describeRule(ruleFromJson(r))),
+            revoke: p.revoke.map((r) => formatRule(ruleFromJson(r))),
           }
         : {
             groupId: p.groupId,
@@ -299,9 +294,9 @@ export function runDrill(input: DrillInput): DrillReport {
       if (intake.decision !== 'open') {
         // Nobody is paged and no runbook starts.
       } else if (plan.runbook === 'root-activity-triage') {
-        response.push(summarizeRootActivity(describeRootActivity(e.event)));
+        response.push(summarizeRootActivity(rootActivityFacts(e.event)));
       } else if (plan.runbook === 'guardduty-finding-response') {
-        const finding = describeFinding(e.event);
+        const finding = findingFacts(e.event);
         const min = config.remediation.guardDutyRevertMinSeverity;
         const decision = revertDecision(finding, min === 'never' ? undefined : min);
         response.push(summarizeFinding(finding));
@@ -349,7 +344,7 @@ export function runDrill(input: DrillInput): DrillReport {
     const mismatch = mismatchOf(e, matched, incidents);
     return {
       file: e.file,
-      what: describeEvent(e.event),
+      what: formatEvent(e.event),
       matched,
       ...(e.expected ? { expected: e.expected } : {}),
       verdict: mismatch?.verdict ?? 'as expected',

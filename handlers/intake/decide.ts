@@ -5,12 +5,12 @@
  * it; neither decides anything itself. Whether the incident is opened or the event appended to
  * one already open is the dedupe table's business (./dedupe.ts).
  */
-import { describeFinding } from '../incident/guardduty';
-import { describeRootActivity } from '../incident/root-activity';
+import { findingFacts } from '../incident/guardduty';
+import { rootActivityFacts } from '../incident/root-activity';
 import { GROUP_ID } from '../incident/targets';
 import type { LogPointer } from '../incident/timeline';
 import { RAW_DATA_MAX } from '../incident/trigger';
-import { describeRule, makeRule, type Rule, type Source } from '../policy/rules';
+import { formatRule, makeRule, type Rule, type Source } from '../policy/rules';
 import type { EventEnvelope, IntakeDetection } from './request';
 
 type Json = Record<string, unknown>;
@@ -170,7 +170,7 @@ export function grantsOf(detail: Json): Rule[] {
 export function describeGrants(rules: readonly Rule[]): string {
   const bySpan = new Map<string, string[]>();
   for (const r of rules) {
-    const full = describeRule(r);
+    const full = formatRule(r);
     const span = full.slice(0, full.length - ` from ${r.source.value}`.length);
     const list = bySpan.get(span);
     if (list) list.push(r.source.value);
@@ -334,7 +334,7 @@ export function impactOfSeverity(severity: number, sample: boolean): number {
 }
 
 function guardDuty(event: EventEnvelope): Verdict {
-  const f = describeFinding(event);
+  const f = findingFacts(event);
   const d = obj(event.detail);
   const service = obj(d.service);
   const severity = f.severity ?? 0;
@@ -403,7 +403,7 @@ function configNoncompliance(event: EventEnvelope, planImpact: number): Verdict 
 
 function rootActivity(event: EventEnvelope, planImpact: number): Verdict {
   const d = obj(event.detail);
-  const a = describeRootActivity(event);
+  const a = rootActivityFacts(event);
   const principal = str(obj(d.userIdentity).arn) ?? event.account;
   const ip = a.sourceIp ?? 'unknown-ip';
   const outcome = a.outcome === 'success' ? '' : ' (FAILED)';

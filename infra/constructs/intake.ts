@@ -23,19 +23,16 @@ import { Construct } from 'constructs';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
 import { LEASE_MS } from '../../handlers/intake/dedupe';
 import { INTAKE_DETECTIONS, type IntakeDetection } from '../../handlers/intake/request';
-import { POLICY_ENV } from '../../handlers/shared/config';
-import { INTAKE_ENV, type PlanSettings } from '../../handlers/shared/intake-config';
-import { BACKEND_ENV } from '../../handlers/shared/opscenter-config';
+import { ENV, type PlanSettings } from '../../handlers/env';
 import type { OpsCenterSettings, RunbookStart } from '../../handlers/aws/opscenter-backend';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
 import { responsePlanArn } from './response-plans';
+import { INTAKE_FUNCTION } from '../functions';
 import { REPO_ROOT } from '../runbooks';
 
-export const INTAKE_ENTRY = 'handlers/intake.ts';
-
-/** The function's timeout: an intake makes a handful of calls, each with a 3 s request timeout. */
-export const INTAKE_TIMEOUT = Duration.seconds(60);
+const INTAKE_ENTRY = INTAKE_FUNCTION.entry;
+const INTAKE_TIMEOUT = INTAKE_FUNCTION.limits.timeout;
 
 /** EventBridge's retry policy for the intake target: its maximum, a day of retries. */
 export const RULE_RETRY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 };
@@ -159,7 +156,7 @@ export class Intake extends Construct {
         : {}),
     });
     this.role = new iam.Role(this, 'Role', {
-      description: `Execution role of ${props.prefix}-intake.`,
+      description: `Execution role of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
@@ -186,7 +183,7 @@ export class Intake extends Construct {
       }),
     ];
     const policy = new iam.ManagedPolicy(this, 'Policy', {
-      description: `Permissions of ${props.prefix}-intake.`,
+      description: `Permissions of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
       roles: [this.role],
       statements: [
         new iam.PolicyStatement({
@@ -224,27 +221,27 @@ export class Intake extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, INTAKE_ENTRY),
       handler: 'handler',
-      description: 'Judges, deduplicates and opens incidents for the detection rules.',
+      description: INTAKE_FUNCTION.description,
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: INTAKE_FUNCTION.limits.memorySize,
       timeout: INTAKE_TIMEOUT,
       role: this.role,
       logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: `${props.prefix}-intake`,
-        [POLICY_ENV]: props.policyJson,
-        [INTAKE_ENV.table]: this.table.tableName,
-        [INTAKE_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
-        [INTAKE_ENV.responsePlans]: stack.toJsonString(plans),
+        [ENV.serviceName]: `${props.prefix}-${INTAKE_FUNCTION.name}`,
+        [ENV.policy]: props.policyJson,
+        [ENV.intakeTable]: this.table.tableName,
+        [ENV.intakeDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.intakeResponsePlans]: stack.toJsonString(plans),
         ...(props.opsCenter
           ? {
-              [BACKEND_ENV.backend]: 'opscenter',
-              [BACKEND_ENV.opsCenter]: stack.toJsonString(opsCenterSettings(props.opsCenter)),
+              [ENV.intakeBackend]: 'opscenter',
+              [ENV.intakeOpsCenter]: stack.toJsonString(opsCenterSettings(props.opsCenter)),
             }
           : {}),
         ...(props.maxRevokesPerGroup !== undefined
-          ? { MAX_REVOKES_PER_GROUP: String(props.maxRevokesPerGroup) }
+          ? { [ENV.maxRevokesPerGroup]: String(props.maxRevokesPerGroup) }
           : {}),
       },
       projectRoot: REPO_ROOT,

@@ -19,14 +19,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { channelKey, pageSchedule, type Page } from '../../handlers/incident/paging';
-import { PAGER_ENV } from '../../handlers/shared/pager-config';
+import { ENV } from '../../handlers/env';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
-import type {
-  ContactConfig,
-  DetectionId,
-  EscalationPlanConfig,
-  ResponsePlanConfig,
-} from '../config';
+import type { DetectionId } from '../../patterns';
+import type { ContactConfig, EscalationPlanConfig, ResponsePlanConfig } from '../config';
 import { acknowledge, nagEnv } from '../nag';
 import { REPO_ROOT } from '../runbooks';
 
@@ -145,8 +141,8 @@ export class Paging extends Construct {
       logGroup: pagerLogs,
       environment: {
         POWERTOOLS_SERVICE_NAME: `${props.prefix}-pager`,
-        [PAGER_ENV.schedules]: JSON.stringify(this.schedules),
-        [PAGER_ENV.topics]: stack.toJsonString(
+        [ENV.pagerSchedules]: JSON.stringify(this.schedules),
+        [ENV.pagerTopics]: stack.toJsonString(
           Object.fromEntries([...this.topics].map(([k, t]) => [k, t.topicArn])),
         ),
       },

@@ -7,20 +7,19 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
-import { DETECTIONS, SECURITY_GROUP_CONFIG_RULE_NAME, type EventPattern } from '../../patterns';
 import {
-  RESPONSE_PLAN_DEFAULTS,
-  responsePlansOf,
+  detectionById,
+  SECURITY_GROUP_CONFIG_RULE_NAME,
   type DetectionId,
-  type FirstResponderConfig,
-  type ResponsePlanConfig,
-} from '../config';
+  type EventPattern,
+} from '../../patterns';
+import { responsePlansOf, type FirstResponderConfig, type ResponsePlanConfig } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
 import { detectionPatterns, ruleNameOf } from '../detection-patterns';
 import { Intake } from '../constructs/intake';
 import { OnCall } from '../constructs/on-call';
+import { ResponseFunctions } from '../constructs/response-functions';
 import { Paging } from '../constructs/paging';
-import { Remediation } from '../constructs/remediation';
 import { ResponsePlans } from '../constructs/response-plans';
 import { Runbooks } from '../constructs/runbooks';
 import { ASSUME_ROLE_PARAMETER, loadRunbook } from '../runbooks';
@@ -33,16 +32,8 @@ export interface FirstResponderStackProps extends StackProps {
   readonly config: FirstResponderConfig;
 }
 
-/** The rule state a detection needs (root activity must see read-only calls too). */
-export function ruleStateOf(detection: DetectionId) {
-  const slug = RESPONSE_PLAN_DEFAULTS[detection].slug;
-  const found = DETECTIONS.find((d) => d.id === slug);
-  if (!found) throw new Error(`patterns/ has no detection "${slug}"`);
-  return found.ruleState;
-}
-
 export class FirstResponderStack extends Stack {
-  readonly remediation: Remediation;
+  readonly responseFunctions: ResponseFunctions;
   readonly runbooks: Runbooks;
   /** Incident Manager contacts and response plans (backend "incident-manager" only). */
   readonly onCall?: OnCall;
@@ -63,7 +54,9 @@ export class FirstResponderStack extends Stack {
     const prefix = config.app.prefix;
     this.plans = responsePlansOf(config);
 
-    this.remediation = new Remediation(this, 'Remediation', {
+    // Construct id kept from when the class was named Remediation: it prefixes the logical IDs of
+    // every function, role and log group, and a new one would replace them on update.
+    this.responseFunctions = new ResponseFunctions(this, 'Remediation', {
       prefix,
       policyJson: config.policyJson,
       exempt: config.policy.exempt,
@@ -82,7 +75,7 @@ export class FirstResponderStack extends Stack {
     const opsCenter = config.incidents.backend === 'opscenter';
     this.runbooks = new Runbooks(this, 'Runbooks', {
       prefix,
-      functions: this.remediation.functions,
+      functions: this.responseFunctions.functions,
       incidentManager: !opsCenter,
     });
 
@@ -143,14 +136,14 @@ export class FirstResponderStack extends Stack {
     this.configRules = new ConfigRules(this, 'ConfigRules', {
       rules: config.detection.config.rules,
       securityGroupRuleName: SECURITY_GROUP_CONFIG_RULE_NAME,
-      evaluator: this.remediation.functions.configEvaluator,
+      evaluator: this.responseFunctions.functions.configEvaluator,
       recorder: config.detection.config.recorder,
     });
 
     // The app's own remediation changes groups too; it must not open incidents about itself.
     const patterns = detectionPatterns(
       config,
-      this.remediation.remediationRoles.map((r) => r.roleArn),
+      this.responseFunctions.remediationRoles.map((r) => r.roleArn),
     );
     for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
@@ -187,7 +180,7 @@ export class FirstResponderStack extends Stack {
         ruleName: ruleNameOf(config, p.detection),
         description: `Sends matching events to the intake, which opens incidents from response plan ${p.name}.`,
         eventPattern: this.patterns.get(p.detection)!,
-        state: ruleStateOf(p.detection),
+        state: detectionById(p.detection).ruleState,
       });
       // The intake starts incidents from the plan: it must exist before events arrive.
       const plan = this.responsePlans?.plans.get(p.detection);

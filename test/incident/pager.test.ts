@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { pageSchedule } from '../../handlers/incident/paging';
 import { DATA_KEYS, opsItemRequest } from '../../handlers/incident/opsitem';
 import { makeHandler, type PagerOutput } from '../../handlers/pager';
-import { PAGER_ENV, pagerSettingsFromEnv } from '../../handlers/shared/pager-config';
+import { ENV, pagerSettingsFromEnv } from '../../handlers/env';
 import { createOrFindOpsItem } from '../../handlers/aws/opsitems';
 import { fakeOpsCenter } from '../support/opscenter';
 
@@ -36,8 +36,8 @@ const schedule = pageSchedule(
   ],
 );
 const env = {
-  [PAGER_ENV.schedules]: JSON.stringify({ rootActivity: schedule }),
-  [PAGER_ENV.topics]: JSON.stringify(
+  [ENV.pagerSchedules]: JSON.stringify({ rootActivity: schedule }),
+  [ENV.pagerTopics]: JSON.stringify(
     Object.fromEntries(['alice/email', 'alice/sms', 'bob/email'].map((k) => [k, topic(k)])),
   ),
   AWS_REGION: 'eu-west-1',
@@ -150,7 +150,7 @@ describe('pager', () => {
   });
 
   it('refuses settings that page a channel without a topic', () => {
-    expect(() => pagerSettingsFromEnv({ ...env, [PAGER_ENV.topics]: JSON.stringify({}) })).toThrow(
+    expect(() => pagerSettingsFromEnv({ ...env, [ENV.pagerTopics]: JSON.stringify({}) })).toThrow(
       /pages alice\/email, which has no topic/,
     );
   });

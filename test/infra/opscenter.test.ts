@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../infra/config';
 import { FirstResponderStack } from '../../infra/stacks/first-responder-stack';
-import { BACKEND_ENV } from '../../handlers/shared/opscenter-config';
-import { PAGER_ENV } from '../../handlers/shared/pager-config';
+import { ENV } from '../../handlers/env';
+
 import { EXAMPLES_DIR, lint, synth } from './support';
 
 const config = loadConfig(join(EXAMPLES_DIR, 'config-opscenter.yaml'));
@@ -90,15 +90,16 @@ it('runs the escalation: look, stop when acknowledged or complete, else wait as 
 it('gives the pager each detection schedule and every channel topic', () => {
   const pager = template.findResources('AWS::Lambda::Function', {
     Properties: {
-      Environment: { Variables: Match.objectLike({ [PAGER_ENV.schedules]: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ [ENV.pagerSchedules]: Match.anyValue() }) },
     },
   });
   const [fn] = Object.values(pager) as {
     Properties: { Environment: { Variables: Record<string, string> } };
   }[];
-  const schedules = JSON.parse(
-    fn!.Properties.Environment.Variables[PAGER_ENV.schedules]!,
-  ) as Record<string, { atMinute: number; contact: string; channel: string }[]>;
+  const schedules = JSON.parse(fn!.Properties.Environment.Variables[ENV.pagerSchedules]!) as Record<
+    string,
+    { atMinute: number; contact: string; channel: string }[]
+  >;
   // rootActivity engages the security escalation: alice, then bob and alice 15 minutes in.
   expect(schedules.rootActivity!.map((p) => `${p.atMinute} ${p.contact}/${p.channel}`)).toEqual([
     '0 alice/email',
@@ -117,8 +118,8 @@ it('lets the intake open OpsItems, start the escalation and the runbooks, and pa
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: {
       Variables: Match.objectLike({
-        [BACKEND_ENV.backend]: 'opscenter',
-        [BACKEND_ENV.opsCenter]: Match.anyValue(),
+        [ENV.intakeBackend]: 'opscenter',
+        [ENV.intakeOpsCenter]: Match.anyValue(),
       }),
     },
   });

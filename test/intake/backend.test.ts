@@ -10,8 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
 import type { IncidentDraft } from '../../handlers/intake/decide';
 import { INTAKE_DETECTIONS } from '../../handlers/intake/request';
-import { intakeSettingsFromEnv } from '../../handlers/shared/intake-config';
-import { DETECTION_IDS } from '../../infra/config';
+import { intakeSettingsFromEnv } from '../../handlers/env';
+import { DETECTION_IDS } from '../../patterns';
 import { PLAN_ARNS } from './support';
 
 const ARN =

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ssm-incidents';
 import { DedupeTable } from '../../handlers/aws/dedupe-table';
 import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
-import { applyDecision, openToken, type IntakeOutcome } from '../../handlers/aws/intake-flow';
+import { applyDecision, openToken, type IntakeOutcome } from '../../handlers/respond/intake-flow';
 import { decideIntake, type IntakeDecision } from '../../handlers/intake/decide';
 import { LEASE_MS, RECORD_TTL_DAYS } from '../../handlers/intake/dedupe';
 import { parseIntakeRequest } from '../../handlers/intake/request';

@@ -13,7 +13,7 @@ import { DedupeTable } from '../../handlers/aws/dedupe-table';
 import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
 import { DeadlineError, makeHandler } from '../../handlers/intake';
 import { RAW_DATA_MAX } from '../../handlers/incident/trigger';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { EXAMPLE_POLICY } from '../support/groups';
 import { createGroup } from '../support/moto-ec2';
 import { startMoto, type MotoServer } from '../support/moto';

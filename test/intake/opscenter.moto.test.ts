@@ -20,7 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { DedupeTable } from '../../handlers/aws/dedupe-table';
 import { OpsCenterBackend, type OpsCenterSettings } from '../../handlers/aws/opscenter-backend';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { DATA_KEYS } from '../../handlers/incident/opsitem';
 import { makeHandler as makeIntake } from '../../handlers/intake';
 import { INTAKE_DETECTIONS } from '../../handlers/intake/request';

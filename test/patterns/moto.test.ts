@@ -136,7 +136,7 @@ describe('GuardDuty: numeric matching against the often-copied list of exact sev
   let guardDuty: MotoRules<'listed' | 'numeric'>;
 
   beforeAll(async () => {
-    guardDuty = await motoRules(moto, { listed, numeric: PATTERNS['guardduty-finding'] });
+    guardDuty = await motoRules(moto, { listed, numeric: PATTERNS['guardDutyFinding'] });
   });
 
   it.each([

@@ -19,7 +19,7 @@ export const REMEDIATION_ROLE_ARN = 'arn:aws:iam::770203350335:role/first-respon
 
 /** The configuration the table is written for: defaults, plus the remediation role excluded. */
 export const SETTINGS: DetectionSettings = {
-  securityGroup: { excludedRoleArns: [REMEDIATION_ROLE_ARN] },
+  securityGroupOpened: { excludedRoleArns: [REMEDIATION_ROLE_ARN] },
 };
 
 export interface FixtureVerdict {
@@ -37,51 +37,51 @@ export interface FixtureVerdict {
 
 export const VERDICTS: readonly FixtureVerdict[] = [
   // GuardDuty: numeric >= 7, so 7, 7.25, 8 and Critical match; 6.9, 5 and a string do not.
-  { file: 'guardduty-sample-finding-eventbridge.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-severity-7.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-severity-7.25.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-severity-9.5-critical.json', matches: ['guardduty-finding'] },
+  { file: 'guardduty-sample-finding-eventbridge.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-severity-7.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-severity-7.25.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-severity-9.5-critical.json', matches: ['guardDutyFinding'] },
   { file: 'guardduty-severity-6.9.json', matches: [] },
   { file: 'guardduty-severity-5.json', matches: [] },
   { file: 'guardduty-severity-string-8.json', matches: [] },
   // A real-shaped finding on an instance, and GuardDuty's re-publication of it.
-  { file: 'guardduty-ssh-brute-force.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-ssh-brute-force-repeat.json', matches: ['guardduty-finding'] },
+  { file: 'guardduty-ssh-brute-force.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-ssh-brute-force-repeat.json', matches: ['guardDutyFinding'] },
 
   // Console sign-ins: root, successful or not, yes; IAM users no.
-  { file: 'signin-root-success.json', matches: ['root-activity'] },
-  { file: 'signin-root-failure.json', matches: ['root-activity'] },
+  { file: 'signin-root-success.json', matches: ['rootActivity'] },
+  { file: 'signin-root-failure.json', matches: ['rootActivity'] },
   { file: 'signin-iam-user-success-mfa.json', matches: [] },
   { file: 'signin-iam-user-failure-console-sample.json', matches: [] },
 
   // AuthorizeSecurityGroupIngress: a root API call that opens 22 to 0.0.0.0/0 and ::/0 is both.
   {
     file: 'authorize-ingress-root-world-ipv4-ipv6.json',
-    matches: ['root-activity', 'security-group-opened'],
+    matches: ['rootActivity', 'securityGroupOpened'],
   },
-  { file: 'authorize-ingress-world-by-assumed-role.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-world-by-assumed-role.json', matches: ['securityGroupOpened'] },
   // Every successful ingress change reaches the intake, which judges the group against the policy.
-  { file: 'authorize-ingress-private-10-8-only.json', matches: ['security-group-opened'] },
-  { file: 'authorize-ingress-group-reference.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-private-10-8-only.json', matches: ['securityGroupOpened'] },
+  { file: 'authorize-ingress-group-reference.json', matches: ['securityGroupOpened'] },
   // Evasions of a /0 test, and a change the policy allows: all reach the intake, which judges.
-  { file: 'authorize-ingress-evasion-ipv4-halves.json', matches: ['security-group-opened'] },
-  { file: 'authorize-ingress-evasion-ipv6-halves.json', matches: ['security-group-opened'] },
-  { file: 'modify-security-group-rules-ipv6-2000-3.json', matches: ['security-group-opened'] },
-  { file: 'authorize-ingress-world-443-allowed.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-evasion-ipv4-halves.json', matches: ['securityGroupOpened'] },
+  { file: 'authorize-ingress-evasion-ipv6-halves.json', matches: ['securityGroupOpened'] },
+  { file: 'modify-security-group-rules-ipv6-2000-3.json', matches: ['securityGroupOpened'] },
+  { file: 'authorize-ingress-world-443-allowed.json', matches: ['securityGroupOpened'] },
   { file: 'authorize-ingress-world-by-remediation-role.json', matches: [] },
   { file: 'authorize-ingress-world-failed.json', matches: [] },
 
   // ModifySecurityGroupRules: one rule is an object, several are an array.
-  { file: 'modify-security-group-rules-world-ipv4.json', matches: ['security-group-opened'] },
+  { file: 'modify-security-group-rules-world-ipv4.json', matches: ['securityGroupOpened'] },
   {
     file: 'modify-security-group-rules-two-rules-world-ipv6.json',
-    matches: ['security-group-opened'],
+    matches: ['securityGroupOpened'],
   },
 
   // Config: NON_COMPLIANT with a listed rule only.
-  { file: 'config-s3-public-read-noncompliant.json', matches: ['config-noncompliance'] },
-  { file: 'config-s3-public-write-noncompliant.json', matches: ['config-noncompliance'] },
-  { file: 'config-security-group-policy-noncompliant.json', matches: ['config-noncompliance'] },
+  { file: 'config-s3-public-read-noncompliant.json', matches: ['configNoncompliance'] },
+  { file: 'config-s3-public-write-noncompliant.json', matches: ['configNoncompliance'] },
+  { file: 'config-security-group-policy-noncompliant.json', matches: ['configNoncompliance'] },
   { file: 'config-s3-public-read-compliant.json', matches: [] },
   { file: 'config-s3-public-read-not-applicable.json', matches: [] },
   { file: 'config-access-keys-rotated-noncompliant.json', matches: [] },

@@ -4,8 +4,9 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { GroupVerdict } from '../intake/decide';
-import { describeRule, ruleFromJson } from '../policy/rules';
-import { remediateGroup, type GroupResult, type RemediationOptions } from './remediate';
+import { formatRule, ruleFromJson } from '../policy/rules';
+import type { GroupResult } from '../policy/results';
+import { remediateGroup, type RemediationOptions } from './remediate';
 
 export function verdictOf(result: GroupResult): GroupVerdict {
   const groupId = result.groupId;
@@ -16,7 +17,7 @@ export function verdictOf(result: GroupResult): GroupVerdict {
       return {
         groupId,
         status: 'noncompliant',
-        revoke: result.revoked.map((r) => describeRule(ruleFromJson(r))),
+        revoke: result.revoked.map((r) => formatRule(ruleFromJson(r))),
       };
     case 'compliant':
       return { groupId, status: 'compliant', reason: 'the reverter would change nothing' };

@@ -7,8 +7,8 @@ import type { IncidentBackend, RepeatNote } from '../incident/backend';
 import type { IncidentDraft, IntakeDecision } from '../intake/decide';
 import { nextStep, type DedupeRecord, type IncidentStatus } from '../intake/dedupe';
 import { logger } from '../shared/logger';
-import type { DedupeTable } from './dedupe-table';
-import { clientToken } from './incidents';
+import type { DedupeTable } from '../aws/dedupe-table';
+import { clientToken } from '../aws/incidents';
 
 /** Each step either settles or re-reads a record another delivery changed; a few always do. */
 const MAX_STEPS = 10;
