@@ -4,15 +4,16 @@
  * the OpsItem's status and creation time) -> act (publish each due page to its SNS topic and
  * record it on the OpsItem).
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import { createPagerClients } from './aws/clients';
 import { appendToLog, getOpsItem } from './aws/opsitems';
+import { publishPage } from './aws/pages';
 import { channelKey, escalationStep, type Page } from './incident/paging';
 import { DATA_KEYS, isAcknowledged, OPS_ITEM_ID } from './incident/opsitem';
 import { INTAKE_DETECTIONS } from './intake/request';
-import { AwsCallError, errorMessage } from './shared/errors';
+import { AwsCallError } from './shared/errors';
 import { logger } from './shared/logger';
 import { pagerSettingsFromEnv, type PagerSettings } from './env';
 import { parseOrThrow } from './shared/validation';
@@ -123,18 +124,7 @@ export function makeHandler(deps: PagerDeps) {
     if (!topic)
       throw new AwsCallError('Publish', `no SNS topic for ${key} in the pager's settings`);
     const { subject, message } = pageMessage(opsItemId, title, severity, settings.region);
-    try {
-      await sns.send(
-        new PublishCommand({
-          TopicArn: topic,
-          Subject: subject,
-          Message: message,
-          MessageStructure: 'json',
-        }),
-      );
-    } catch (err) {
-      throw new AwsCallError('Publish', errorMessage(err), { cause: err });
-    }
+    await publishPage(sns, topic, subject, message);
   }
 }
 
