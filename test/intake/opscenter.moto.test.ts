@@ -30,24 +30,19 @@ import { loadConfig, responsePlansOf } from '../../infra/config';
 import { schedulesOf } from '../../infra/constructs/paging';
 import { EXAMPLE_POLICY } from '../support/groups';
 import { fakeOpsCenter } from '../support/opscenter';
-import { startMoto, type MotoServer } from '../support/moto';
+import { useMoto } from '../support/moto';
 import { createDedupeTable, eventFixture } from './support';
 
 const CONFIG = loadConfig(join(__dirname, '..', '..', 'examples', 'config-opscenter.yaml'));
 const PLANS = responsePlansOf(CONFIG);
 const ROLE = 'arn:aws:iam::123456789012:role/automation';
 
-let moto: MotoServer;
-beforeAll(async () => {
-  moto = await startMoto();
-}, 60_000);
-afterAll(async () => {
-  await moto?.stop();
-});
+const server = useMoto();
 afterEach(() => jest.restoreAllMocks());
 
 /** The stack's topics in moto, each read through an SQS queue subscribed to it. */
 async function pagingTopics() {
+  const moto = server();
   const sns = new SNSClient(moto.clientConfig);
   const sqs = new SQSClient(moto.clientConfig);
   const topics: Record<string, string> = {};
@@ -91,6 +86,7 @@ it('follows a sample event from the intake to the OpsItem, the runbook start and
   const sfn = mockClient(SFNClient);
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: clock() });
   const { sns, topics, received } = await pagingTopics();
+  const moto = server();
   const { client, tableName } = await createDedupeTable(moto);
   const settings: OpsCenterSettings = {
     escalationArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:escalation',
