@@ -60,9 +60,12 @@ async function setup(options: Parameters<typeof mockIncidentManager>[0] = {}) {
 afterEach(() => jest.restoreAllMocks());
 
 describe('ten concurrent deliveries of one finding', () => {
-  it('open exactly one incident and make nine appends', async () => {
+  it.each([
+    ['a fast StartIncident', 20],
+    ['a slow StartIncident (the others find the record "opening")', 1_500],
+  ])('open exactly one incident and make nine appends, with %s', async (_name, startMs) => {
     // GIVEN ten re-publications of one GuardDuty finding, delivered at the same moment
-    const { im, deps } = await setup();
+    const { im, deps } = await setup({ startMs });
     const ids = Array.from({ length: 10 }, (_, i) => `delivery-${i}`);
     // WHEN the intake handles them concurrently against one table
     const outcomes = await Promise.all(ids.map((id) => applyDecision(deps, decide(id), id)));
@@ -90,6 +93,8 @@ describe('ten concurrent deliveries of one finding', () => {
     }
     // AND each append carries its own idempotency token (one per repeat)
     expect(new Set(appends.map((a) => a.args[0].input.clientToken)).size).toBe(9);
+    // AND while StartIncident is slow, the others leave their repeats for the opener
+    if (startMs > 1_000) expect(leftForOpener).toBeGreaterThan(0);
   });
 });
 

@@ -61,13 +61,15 @@ export async function createDedupeTable(moto: MotoServer): Promise<{
  * (one per distinct clientToken, as the token promises), GetIncidentRecord the record with its
  * status, CreateTimelineEvent the event ID.
  */
-export function mockIncidentManager(options: { readonly status?: () => 'OPEN' | 'RESOLVED' } = {}) {
+export function mockIncidentManager(
+  options: { readonly status?: () => 'OPEN' | 'RESOLVED'; readonly startMs?: number } = {},
+) {
   const m = mockClient(SSMIncidentsClient);
   const byToken = new Map<string, string>();
   m.on(StartIncidentCommand).callsFake(
     async (input: { clientToken?: string; responsePlanArn: string }) => {
       // A little latency, as a real call has, so concurrent deliveries really overlap.
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, options.startMs ?? 20));
       const token = input.clientToken ?? String(Math.random());
       let arn = byToken.get(token);
       if (!arn) {
