@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
+import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
 import type { IntakeDetection } from '../../handlers/intake/request';
 import type { MotoServer } from '../support/moto';
 
@@ -101,4 +102,9 @@ export function mockIncidentManager(
     incidentRecordArn: input.incidentRecordArn,
   }));
   return m;
+}
+
+/** The Incident Manager backend on a client that mockIncidentManager() answers. */
+export function incidentManagerBackend(): IncidentManagerBackend {
+  return new IncidentManagerBackend(new SSMIncidentsClient({ region: 'us-east-1' }), PLAN_ARNS);
 }
