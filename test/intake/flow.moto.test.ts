@@ -3,27 +3,21 @@
  * attribute), with Incident Manager mocked as its API reference documents it.
  */
 import { DescribeTimeToLiveCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  CreateTimelineEventCommand,
-  SSMIncidentsClient,
-  StartIncidentCommand,
-} from '@aws-sdk/client-ssm-incidents';
+import { CreateTimelineEventCommand, StartIncidentCommand } from '@aws-sdk/client-ssm-incidents';
 import { DedupeTable } from '../../handlers/aws/dedupe-table';
-import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
 import { applyDecision, openToken, type IntakeOutcome } from '../../handlers/respond/intake-flow';
 import { decideIntake, type IntakeDecision } from '../../handlers/intake/decide';
 import { LEASE_MS, RECORD_TTL_DAYS } from '../../handlers/intake/dedupe';
 import { parseIntakeRequest } from '../../handlers/intake/request';
-import { startMoto, type MotoServer } from '../support/moto';
-import { createDedupeTable, eventFixture, mockIncidentManager, PLAN_ARNS } from './support';
+import { motoForFile } from '../support/moto';
+import {
+  createDedupeTable,
+  eventFixture,
+  incidentManagerBackend,
+  mockIncidentManager,
+} from './support';
 
-let moto: MotoServer;
-beforeAll(async () => {
-  moto = await startMoto();
-}, 60_000);
-afterAll(async () => {
-  await moto?.stop();
-});
+const moto = motoForFile();
 
 /** The finding fixture, delivered with its own EventBridge id (as each re-publication is). */
 function delivery(id: string, file = 'guardduty-ssh-brute-force.json') {
@@ -38,12 +32,12 @@ function decide(id: string): IntakeDecision {
 
 async function setup(options: Parameters<typeof mockIncidentManager>[0] = {}) {
   const im = mockIncidentManager(options);
-  const { client, tableName } = await createDedupeTable(moto);
+  const { client, tableName } = await createDedupeTable(moto());
   const table = new DedupeTable(client, tableName);
   let clock = Date.parse('2026-11-30T04:00:00Z');
   const deps = {
     table,
-    backend: new IncidentManagerBackend(new SSMIncidentsClient({ region: 'us-east-1' }), PLAN_ARNS),
+    backend: incidentManagerBackend(),
     now: () => clock,
     checkDeadline: () => undefined,
   };
@@ -60,9 +54,12 @@ async function setup(options: Parameters<typeof mockIncidentManager>[0] = {}) {
 afterEach(() => jest.restoreAllMocks());
 
 describe('ten concurrent deliveries of one finding', () => {
-  it('open exactly one incident and make nine appends', async () => {
+  it.each([
+    ['a fast StartIncident', 20],
+    ['a slow StartIncident (the others find the record "opening")', 1_500],
+  ])('open exactly one incident and make nine appends, with %s', async (_name, startMs) => {
     // GIVEN ten re-publications of one GuardDuty finding, delivered at the same moment
-    const { im, deps } = await setup();
+    const { im, deps } = await setup({ startMs });
     const ids = Array.from({ length: 10 }, (_, i) => `delivery-${i}`);
     // WHEN the intake handles them concurrently against one table
     const outcomes = await Promise.all(ids.map((id) => applyDecision(deps, decide(id), id)));
@@ -90,6 +87,8 @@ describe('ten concurrent deliveries of one finding', () => {
     }
     // AND each append carries its own idempotency token (one per repeat)
     expect(new Set(appends.map((a) => a.args[0].input.clientToken)).size).toBe(9);
+    // AND while StartIncident is slow, the others leave their repeats for the opener
+    if (startMs > 1_000) expect(leftForOpener).toBeGreaterThan(0);
   });
 });
 

@@ -4,44 +4,38 @@
  */
 import { EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  CreateTimelineEventCommand,
-  SSMIncidentsClient,
-  StartIncidentCommand,
-} from '@aws-sdk/client-ssm-incidents';
+import { CreateTimelineEventCommand, StartIncidentCommand } from '@aws-sdk/client-ssm-incidents';
 import { DedupeTable } from '../../handlers/aws/dedupe-table';
-import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
 import { DeadlineError, makeHandler } from '../../handlers/intake';
 import { RAW_DATA_MAX } from '../../handlers/incident/trigger';
 import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { EXAMPLE_POLICY } from '../support/groups';
 import { createGroup } from '../support/moto-ec2';
-import { startMoto, type MotoServer } from '../support/moto';
-import { createDedupeTable, eventFixture, mockIncidentManager, PLAN_ARNS } from './support';
+import { motoForFile } from '../support/moto';
+import {
+  createDedupeTable,
+  eventFixture,
+  incidentManagerBackend,
+  mockIncidentManager,
+  PLAN_ARNS,
+} from './support';
 
-let moto: MotoServer;
-beforeAll(async () => {
-  moto = await startMoto();
-}, 60_000);
-afterAll(async () => {
-  await moto?.stop();
-});
+const moto = motoForFile();
 afterEach(() => jest.restoreAllMocks());
 
 async function setup() {
   const im = mockIncidentManager();
-  const ec2 = new EC2Client(moto.clientConfig);
-  const sqs = new SQSClient(moto.clientConfig);
+  const ec2 = new EC2Client(moto().clientConfig);
+  const sqs = new SQSClient(moto().clientConfig);
   const { QueueUrl } = await sqs.send(
     new CreateQueueCommand({ QueueName: `dlq-${Math.random().toString(36).slice(2)}` }),
   );
-  const { client, tableName } = await createDedupeTable(moto);
+  const { client, tableName } = await createDedupeTable(moto());
   const handler = makeHandler({
     ec2,
     sqs,
     table: () => new DedupeTable(client, tableName),
-    backend: () =>
-      new IncidentManagerBackend(new SSMIncidentsClient({ region: 'us-east-1' }), PLAN_ARNS),
+    backend: () => incidentManagerBackend(),
     settings: () => ({
       tableName,
       deadLetterQueueUrl: QueueUrl!,

@@ -30,14 +30,14 @@ import { loadConfig, responsePlansOf } from '../../infra/config';
 import { schedulesOf } from '../../infra/constructs/paging';
 import { EXAMPLE_POLICY } from '../support/groups';
 import { fakeOpsCenter } from '../support/opscenter';
-import { useMoto } from '../support/moto';
+import { motoForFile } from '../support/moto';
 import { createDedupeTable, eventFixture } from './support';
 
 const CONFIG = loadConfig(join(__dirname, '..', '..', 'examples', 'config-opscenter.yaml'));
 const PLANS = responsePlansOf(CONFIG);
 const ROLE = 'arn:aws:iam::123456789012:role/automation';
 
-const server = useMoto();
+const server = motoForFile();
 afterEach(() => jest.restoreAllMocks());
 
 /** The stack's topics in moto, each read through an SQS queue subscribed to it. */

@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
+import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
 import type { IntakeDetection } from '../../handlers/intake/request';
 import type { MotoServer } from '../support/moto';
 
@@ -61,13 +62,15 @@ export async function createDedupeTable(moto: MotoServer): Promise<{
  * (one per distinct clientToken, as the token promises), GetIncidentRecord the record with its
  * status, CreateTimelineEvent the event ID.
  */
-export function mockIncidentManager(options: { readonly status?: () => 'OPEN' | 'RESOLVED' } = {}) {
+export function mockIncidentManager(
+  options: { readonly status?: () => 'OPEN' | 'RESOLVED'; readonly startMs?: number } = {},
+) {
   const m = mockClient(SSMIncidentsClient);
   const byToken = new Map<string, string>();
   m.on(StartIncidentCommand).callsFake(
     async (input: { clientToken?: string; responsePlanArn: string }) => {
       // A little latency, as a real call has, so concurrent deliveries really overlap.
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, options.startMs ?? 20));
       const token = input.clientToken ?? String(Math.random());
       let arn = byToken.get(token);
       if (!arn) {
@@ -99,4 +102,9 @@ export function mockIncidentManager(options: { readonly status?: () => 'OPEN' | 
     incidentRecordArn: input.incidentRecordArn,
   }));
   return m;
+}
+
+/** The Incident Manager backend on a client that mockIncidentManager() answers. */
+export function incidentManagerBackend(): IncidentManagerBackend {
+  return new IncidentManagerBackend(new SSMIncidentsClient({ region: 'us-east-1' }), PLAN_ARNS);
 }

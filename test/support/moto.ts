@@ -88,11 +88,8 @@ export async function startMoto(region = 'us-east-1'): Promise<MotoServer> {
   };
 }
 
-/**
- * One moto server for the calling test file: started before its tests, stopped after them.
- * Returns a getter, since the server exists only once `beforeAll` ran.
- */
-export function useMoto(region?: string): () => MotoServer {
+/** One moto server for the calling test file: started before its tests, stopped after them. */
+export function motoForFile(region?: string): () => MotoServer {
   let moto: MotoServer | undefined;
   beforeAll(async () => {
     moto = await startMoto(region);
@@ -101,7 +98,7 @@ export function useMoto(region?: string): () => MotoServer {
     await moto?.stop();
   });
   return () => {
-    if (!moto) throw new Error('moto is not started: call useMoto() at the top of the test file');
+    if (!moto) throw new Error('moto is not started yet: call it inside a test');
     return moto;
   };
 }
