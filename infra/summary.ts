@@ -244,7 +244,9 @@ export function synthesizeAndCheck(
       stack: main.stackName,
       region: main.region,
       detection: p.detection,
-      target: `intake -> response plan ${p.name}`,
+      target: main.paging
+        ? `intake -> OpsItem, runbook ${p.runbook}, escalation`
+        : `intake -> response plan ${p.name}`,
       pattern: main.resolve(main.patterns.get(p.detection)),
     });
   }
