@@ -129,6 +129,10 @@ export class Remediation extends Construct {
   readonly functions: Record<HandlerId, NodejsFunction>;
   readonly roles: Record<HandlerId, iam.Role>;
   readonly logGroups: Record<HandlerId, logs.LogGroup>;
+  /** Each function's timeout (the runbooks' invoke steps wait a little longer). */
+  readonly timeouts = Object.fromEntries(
+    HANDLER_IDS.map((id) => [id, HANDLERS[id].timeout]),
+  ) as Record<HandlerId, Duration>;
 
   constructor(scope: Construct, id: string, props: RemediationProps) {
     super(scope, id);

@@ -4,7 +4,7 @@
  * - the Incident Manager role, which a response plan uses to start a runbook and which may only
  *   start this app's runbooks and pass the automation role to SSM.
  */
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, Stack, type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -18,6 +18,8 @@ export interface RunbooksProps {
   readonly prefix: string;
   /** The functions the runbooks invoke. */
   readonly functions: Record<HandlerId, lambda.IFunction>;
+  /** Their timeouts: the invoke step waits a little longer than each. */
+  readonly functionTimeouts: Record<HandlerId, Duration>;
 }
 
 export class Runbooks extends Construct {
@@ -33,12 +35,16 @@ export class Runbooks extends Construct {
 
     const documents = {} as Record<RunbookId, ssm.CfnDocument>;
     for (const runbook of RUNBOOK_IDS) {
-      const fn = props.functions[RUNBOOK_FUNCTIONS[runbook]];
+      const handler = RUNBOOK_FUNCTIONS[runbook];
       // No fixed Name: a content change replaces the document, which a fixed name would block.
       documents[runbook] = new ssm.CfnDocument(this, runbook, {
         documentType: 'Automation',
         documentFormat: 'JSON',
-        content: renderRunbook(runbook, fn.functionName),
+        content: renderRunbook(
+          runbook,
+          props.functions[handler].functionName,
+          props.functionTimeouts[handler].toSeconds(),
+        ),
         tags: [{ key: 'first-responder:runbook', value: runbook }],
       });
     }

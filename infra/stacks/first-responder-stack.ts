@@ -74,6 +74,7 @@ export class FirstResponderStack extends Stack {
     this.runbooks = new Runbooks(this, 'Runbooks', {
       prefix,
       functions: this.remediation.functions,
+      functionTimeouts: this.remediation.timeouts,
     });
 
     const rs = config.incidentManager.replicationSet;
