@@ -15,9 +15,10 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ExemptTag } from '../../handlers/policy/policy';
+import type { RunbookId } from '../config';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
-import { HANDLER_IDS, REPO_ROOT, type HandlerId } from '../runbooks';
+import { HANDLER_IDS, REPO_ROOT, RUNBOOK_FUNCTIONS, type HandlerId } from '../runbooks';
 
 export { LAMBDA_RUNTIME };
 
@@ -99,8 +100,11 @@ export interface RemediationProps {
   readonly policyJson: string;
   /** The policy's exempt tag: the IAM Deny condition. */
   readonly exempt: ExemptTag;
-  /** Names of the response plans whose incident records the handlers may read and annotate. */
-  readonly responsePlanNames: readonly string[];
+  /**
+   * The response plans and the runbook each starts: a function may read and annotate only the
+   * incidents of the plans whose runbook invokes it.
+   */
+  readonly responsePlans: readonly { readonly name: string; readonly runbook: RunbookId }[];
   /** Retention of every log group. */
   readonly logRetention: logs.RetentionDays;
   /**
@@ -137,18 +141,40 @@ export class Remediation extends Construct {
   constructor(scope: Construct, id: string, props: RemediationProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const incidentRecords = props.responsePlanNames.map((name) =>
-      stack.formatArn({
-        service: 'ssm-incidents',
-        // Incident record ARNs carry no region today; "*" also matches one, should that change.
-        region: '*',
-        resource: 'incident-record',
-        resourceName: `${name}/*`,
-      }),
-    );
-    const groupArns = ['security-group', 'security-group-rule'].map((resource) =>
-      stack.formatArn({ service: 'ec2', resource, resourceName: '*' }),
-    );
+    /** The plans whose runbook invokes `handlerId`. */
+    const plansOf = (handlerId: HandlerId) =>
+      props.responsePlans
+        .filter((p) => RUNBOOK_FUNCTIONS[p.runbook] === handlerId)
+        .map((p) => p.name);
+    // The Service Authorization Reference lists both incident-record and response-plan as required
+    // resource types of the timeline actions: a statement naming only the record is refused.
+    // A response plan's ARN carries no region; an incident record's carries none today either,
+    // and "*" also matches one, should that change.
+    const incidentArns = (plans: readonly string[]) =>
+      plans.flatMap((name) => [
+        stack.formatArn({
+          service: 'ssm-incidents',
+          region: '',
+          resource: 'response-plan',
+          resourceName: name,
+        }),
+        stack.formatArn({
+          service: 'ssm-incidents',
+          region: '*',
+          resource: 'incident-record',
+          resourceName: `${name}/*`,
+        }),
+      ]);
+    const groupArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'security-group',
+      resourceName: '*',
+    });
+    const ruleArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'security-group-rule',
+      resourceName: '*',
+    });
     const { region, account } = nagEnv(stack);
     const logKey = props.logKmsKeyArn
       ? kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
@@ -194,15 +220,16 @@ export class Remediation extends Construct {
           new iam.PolicyStatement({
             sid: 'ChangeIngress',
             actions: EC2_WRITES,
-            resources: groupArns,
+            resources: [groupArn, ruleArn],
           }),
           // The exempt tag is enforced here, not only in code: an explicit Deny wins over any Allow.
-          // IgnoreCase so that "True" or "TRUE" on a group protects it too.
+          // IgnoreCase so that "True" or "TRUE" on a group protects it too. On the group only: a
+          // security-group-rule never carries its group's tags, so a rule entry would never match.
           new iam.PolicyStatement({
             sid: 'NeverChangeExemptGroups',
             effect: iam.Effect.DENY,
             actions: EC2_WRITES,
-            resources: groupArns,
+            resources: [groupArn],
             conditions: {
               StringEqualsIgnoreCase: {
                 [`aws:ResourceTag/${props.exempt.tag}`]: props.exempt.value,
@@ -210,12 +237,13 @@ export class Remediation extends Construct {
             },
           }),
         );
-      if (spec.writesTimeline)
+      const plans = plansOf(handlerId);
+      if (spec.writesTimeline && plans.length)
         statements.push(
           new iam.PolicyStatement({
             sid: 'IncidentTimeline',
             actions: TIMELINE_ACTIONS,
-            resources: incidentRecords,
+            resources: incidentArns(plans),
           }),
         );
       if (handlerId === 'configEvaluator')
@@ -307,7 +335,7 @@ export class Remediation extends Construct {
           },
         );
       if (spec.writesTimeline)
-        for (const name of props.responsePlanNames)
+        for (const name of plans)
           acks.push({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
             reason:

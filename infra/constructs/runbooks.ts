@@ -98,16 +98,32 @@ export class Runbooks extends Construct {
       description: `Lets Incident Manager start the ${props.prefix} runbooks and pass their role.`,
       roles: [this.incidentManagerRole],
       statements: [
+        // The Service Authorization Reference lists document and automation-execution as required
+        // resource types of ssm:StartAutomationExecution, and automation-definition as well;
+        // older Incident Manager docs show only automation-definition. All three, scoped to this
+        // app's runbooks (an execution's id is only known once it starts).
         new iam.PolicyStatement({
           sid: 'StartAppRunbooks',
           actions: ['ssm:StartAutomationExecution'],
-          resources: RUNBOOK_IDS.map((r) =>
+          resources: [
+            ...RUNBOOK_IDS.flatMap((r) => [
+              stack.formatArn({
+                service: 'ssm',
+                resource: 'document',
+                resourceName: documents[r].ref,
+              }),
+              stack.formatArn({
+                service: 'ssm',
+                resource: 'automation-definition',
+                resourceName: `${documents[r].ref}:*`,
+              }),
+            ]),
             stack.formatArn({
               service: 'ssm',
-              resource: 'automation-definition',
-              resourceName: `${documents[r].ref}:*`,
+              resource: 'automation-execution',
+              resourceName: '*',
             }),
-          ),
+          ],
         }),
         new iam.PolicyStatement({
           sid: 'PassAutomationRole',
@@ -125,6 +141,11 @@ export class Runbooks extends Construct {
         reason:
           'The trailing wildcard selects versions of this one runbook, which change with every deployment; no other document matches.',
       })),
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:automation-execution/*]`,
+        reason:
+          'An automation execution gets its id only when it starts, so the execution cannot be named in advance; which documents may start is limited by the document and automation-definition entries.',
+      },
     );
   }
 }

@@ -59,7 +59,7 @@ export class FirstResponderStack extends Stack {
       prefix,
       policyJson: config.policyJson,
       exempt: config.policy.exempt,
-      responsePlanNames: this.plans.map((p) => p.name),
+      responsePlans: this.plans,
       logRetention: config.logs.retentionDays,
       ...(config.logs.kmsKeyArn ? { logKmsKeyArn: config.logs.kmsKeyArn } : {}),
       ...(config.remediation.maxRevokesPerGroup !== undefined
