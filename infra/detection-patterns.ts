@@ -9,7 +9,6 @@ import {
   guardDutyFindingPattern,
   PatternParameterError,
   rootActivityPattern,
-  SECURITY_GROUP_CONFIG_RULE_NAME,
   securityGroupOpenedPattern,
   type EventPattern,
 } from '../patterns';
@@ -34,6 +33,14 @@ function render(build: () => EventPattern): EventPattern {
   }
 }
 
+/**
+ * The app's own Config rule. Config rule names are account-wide, so it carries app.prefix: with
+ * the default prefix it is "first-responder-security-group-policy".
+ */
+export function securityGroupConfigRuleName(config: FirstResponderConfig): string {
+  return `${config.app.prefix}-security-group-policy`;
+}
+
 /** The names of the Config rules whose noncompliance starts an incident. */
 export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
   if (config.detection.config.ruleNames) return [...config.detection.config.ruleNames];
@@ -41,7 +48,7 @@ export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
   return [
     ...(rules.s3PublicRead ? [S3_PUBLIC_READ_RULE] : []),
     ...(rules.s3PublicWrite ? [S3_PUBLIC_WRITE_RULE] : []),
-    ...(rules.securityGroupPolicy ? [SECURITY_GROUP_CONFIG_RULE_NAME] : []),
+    ...(rules.securityGroupPolicy ? [securityGroupConfigRuleName(config)] : []),
   ];
 }
 

@@ -2,10 +2,11 @@
  * The main stack, in the app's region: functions, runbooks, contacts, response plans, Config
  * rules and the EventBridge rules that start incidents.
  */
-import { Annotations, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
-import { DETECTIONS, SECURITY_GROUP_CONFIG_RULE_NAME, type EventPattern } from '../../patterns';
+import { applyTags } from '../tags';
+import { DETECTIONS, type EventPattern } from '../../patterns';
 import {
   RESPONSE_PLAN_DEFAULTS,
   responsePlansOf,
@@ -14,7 +15,7 @@ import {
   type ResponsePlanConfig,
 } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
-import { detectionPatterns, ruleNameOf } from '../detection-patterns';
+import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../detection-patterns';
 import { DetectionRule } from '../constructs/detection';
 import { OnCall } from '../constructs/on-call';
 import { Remediation } from '../constructs/remediation';
@@ -122,7 +123,7 @@ export class FirstResponderStack extends Stack {
 
     this.configRules = new ConfigRules(this, 'ConfigRules', {
       rules: config.detection.config.rules,
-      securityGroupRuleName: SECURITY_GROUP_CONFIG_RULE_NAME,
+      securityGroupRuleName: securityGroupConfigRuleName(config),
       evaluator: this.remediation.functions.configEvaluator,
       recorder: config.detection.config.recorder,
     });
@@ -150,6 +151,6 @@ export class FirstResponderStack extends Stack {
       this.detections.set(p.detection, rule);
     }
 
-    for (const [key, value] of Object.entries(config.app.tags)) Tags.of(this).add(key, value);
+    applyTags(this, config.app.tags);
   }
 }
