@@ -35,10 +35,20 @@ export const INCIDENT_MANAGER_REGIONS: readonly string[] = [
 
 /** ssm-contacts ContactAlias: 1-255, ^[a-z0-9_\-]*$ (no "."). */
 export const CONTACT_ALIAS = /^[a-z0-9_-]{1,255}$/;
-/** ssm-contacts ContactName (DisplayName): ^[\p{L}\p{Z}\p{N}_.\-]*$, at most 255. */
-export const CONTACT_DISPLAY_NAME = /^[\p{L}\p{Z}\p{N}_.-]{1,255}$/u;
+/**
+ * A contact's DisplayName: the API (ssm-contacts ContactName ^[\p{L}\p{Z}\p{N}_.\-]*$) and the
+ * CloudFormation schema of AWS::SSMContacts::Contact (^[a-zA-Z0-9_\-\s]*$, ASCII) together.
+ */
+export const CONTACT_DISPLAY_NAME = /^[a-zA-Z0-9 _-]{1,255}$/;
 /** ssm-contacts ChannelName: 1-255, ^[\p{L}\p{Z}\p{N}_.\-]*$ (no "+", "'" or "&"). */
 export const CHANNEL_NAME = /^[\p{L}\p{Z}\p{N}_.-]{1,255}$/u;
+/**
+ * AWS::SSMContacts::ContactChannel's schema also gives ChannelName the pattern
+ * [a-zA-Z 0-9_\-+'&\uD83C-\uDBFF\uDC00-\uDFFF\u2000-\u3300]+, without anchors: as JSON Schema
+ * (and cfn-lint, E3031) reads it, a name needs at least one such character, so a name of Han
+ * characters or accented letters only is refused while "Büro-E-Mail" or "けいたい" pass.
+ */
+export const CHANNEL_NAME_SCHEMA_CHARACTER = /[a-zA-Z 0-9_\-+'&\u2000-\u3300\u{1F000}-\u{10FFFF}]/u;
 /** ssm-incidents SsmContactsArn, the type of a response plan's engagements. */
 export const SSM_CONTACTS_ARN =
   /^arn:aws(-cn|-us-gov)?:ssm-contacts:[a-z0-9-]*:([0-9]{12}):contact\/[a-z0-9_-]+$/;

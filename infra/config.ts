@@ -16,6 +16,7 @@ import { parseOrThrow, ValidationError } from '../handlers/shared/validation';
 import { securityGroupOpenedPattern } from '../patterns';
 import {
   CHANNEL_NAME,
+  CHANNEL_NAME_SCHEMA_CHARACTER,
   CONTACT_ALIAS,
   CONTACT_DISPLAY_NAME,
   EVENT_PATTERN_API_MAX,
@@ -100,9 +101,11 @@ const ALIAS_HELP =
   'an alias is 1-255 characters of lowercase letters, digits, "_" or "-" (e.g. "alice"; Incident Manager accepts no ".")';
 const DISPLAY_NAME = CONTACT_DISPLAY_NAME;
 const DISPLAY_NAME_HELP =
-  'a display name is 1-255 letters (any script), digits, spaces, "_", "." or "-"';
+  'a display name is 1-255 ASCII letters, digits, spaces, "_" or "-" (the CloudFormation schema takes no accented letters)';
 const CHANNEL_NAME_HELP =
   'a channel name is 1-255 letters (any script), digits, spaces, "_", "." or "-" (Incident Manager accepts no "+", "\'" or "&")';
+const CHANNEL_NAME_SCHEMA_HELP =
+  'a channel name needs at least one ASCII letter, digit, space, "_" or "-", or a character from U+2000-U+3300 such as Japanese kana (the CloudFormation schema of AWS::SSMContacts::ContactChannel); add one, e.g. "携帯電話 mobile"';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** E.164: a plus sign, a country code and up to 15 digits in all. */
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -113,7 +116,7 @@ const SNS_HELP = 'an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:na
 const standardTopic = z
   .string({ error: SNS_HELP })
   .regex(SNS_ARN, { error: SNS_HELP })
-  .refine((arn) => !arn.endsWith('.fifo'), {
+  .regex(/^(?!.*\.fifo$)/, {
     error:
       'a standard SNS topic: this is a FIFO topic (.fifo), to which Incident Manager and AWS Chatbot cannot publish',
   });
@@ -121,7 +124,7 @@ const REGION_HELP = `a region where Incident Manager and its contacts exist: ${I
 /** A region where Incident Manager and Incident Manager Contacts have endpoints. */
 const incidentManagerRegion = z
   .string({ error: REGION_HELP })
-  .refine((r) => INCIDENT_MANAGER_REGIONS.includes(r), { error: REGION_HELP });
+  .regex(new RegExp(`^(${INCIDENT_MANAGER_REGIONS.join('|')})$`), { error: REGION_HELP });
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]{36}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -151,6 +154,7 @@ const channelSchema = z
     name: z
       .string({ error: CHANNEL_NAME_HELP })
       .regex(CHANNEL_NAME, { error: CHANNEL_NAME_HELP })
+      .regex(CHANNEL_NAME_SCHEMA_CHARACTER, { error: CHANNEL_NAME_SCHEMA_HELP })
       .optional(),
   })
   .strict()
@@ -397,13 +401,25 @@ const appSchema = z
      */
     tags: z
       .record(
-        z.string().regex(TAG_RULE_EVERYWHERE.key, { error: TAG_RULE_EVERYWHERE.keyHelp }),
+        z.string(),
         z
           .string({ error: TAG_RULE_EVERYWHERE.valueHelp })
           .regex(TAG_RULE_EVERYWHERE.value, { error: TAG_RULE_EVERYWHERE.valueHelp }),
       )
-      .refine((tags) => Object.keys(tags).length <= 50, {
-        error: 'at most 50 tags (the most a resource takes)',
+      .superRefine((tags, ctx) => {
+        const keys = Object.keys(tags);
+        if (keys.length > 50)
+          ctx.addIssue({
+            code: 'custom',
+            message: `got ${keys.length} tags; a resource takes at most 50`,
+          });
+        for (const key of keys)
+          if (!TAG_RULE_EVERYWHERE.key.test(key))
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `got the key ${JSON.stringify(key)}; ${TAG_RULE_EVERYWHERE.keyHelp}`,
+            });
       })
       .default({}),
   })
