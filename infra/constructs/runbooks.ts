@@ -4,22 +4,21 @@
  * - the Incident Manager role, which a response plan uses to start a runbook and which may only
  *   start this app's runbooks and pass the automation role to SSM.
  */
-import { Aws, Stack, type Duration } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { RUNBOOK_IDS, type RunbookId } from '../config';
 import { acknowledge, nagEnv } from '../nag';
-import { RUNBOOK_FUNCTIONS, renderRunbook, type HandlerId } from '../runbooks';
+import { RUNBOOK_FUNCTIONS, renderRunbook } from '../runbooks';
+import { FUNCTIONS, type FunctionId } from '../functions';
 
 export interface RunbooksProps {
   /** Prefix of names, e.g. "first-responder". */
   readonly prefix: string;
   /** The functions the runbooks invoke. */
-  readonly functions: Record<HandlerId, lambda.IFunction>;
-  /** Their timeouts: the invoke step waits a little longer than each. */
-  readonly functionTimeouts: Record<HandlerId, Duration>;
+  readonly functions: Record<FunctionId, lambda.IFunction>;
 }
 
 export class Runbooks extends Construct {
@@ -43,7 +42,7 @@ export class Runbooks extends Construct {
         content: renderRunbook(
           runbook,
           props.functions[handler].functionName,
-          props.functionTimeouts[handler].toSeconds(),
+          FUNCTIONS[handler].limits.timeout.toSeconds(),
         ),
         tags: [{ key: 'first-responder:runbook', value: runbook }],
       });

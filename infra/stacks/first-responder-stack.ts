@@ -6,19 +6,13 @@ import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
 import { applyTags } from '../tags';
-import { DETECTIONS, type EventPattern } from '../../patterns';
-import {
-  RESPONSE_PLAN_DEFAULTS,
-  responsePlansOf,
-  type DetectionId,
-  type FirstResponderConfig,
-  type ResponsePlanConfig,
-} from '../config';
+import { detectionById, type DetectionId, type EventPattern } from '../../patterns';
+import { responsePlansOf, type FirstResponderConfig, type ResponsePlanConfig } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
 import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../detection-patterns';
 import { DetectionRule } from '../constructs/detection';
 import { OnCall } from '../constructs/on-call';
-import { Remediation } from '../constructs/remediation';
+import { ResponseFunctions } from '../constructs/response-functions';
 import { responsePlanArn, ResponsePlans } from '../constructs/response-plans';
 import { Runbooks } from '../constructs/runbooks';
 
@@ -30,16 +24,8 @@ export interface FirstResponderStackProps extends StackProps {
   readonly config: FirstResponderConfig;
 }
 
-/** The rule state a detection needs (root activity must see read-only calls too). */
-export function ruleStateOf(detection: DetectionId) {
-  const slug = RESPONSE_PLAN_DEFAULTS[detection].slug;
-  const found = DETECTIONS.find((d) => d.id === slug);
-  if (!found) throw new Error(`patterns/ has no detection "${slug}"`);
-  return found.ruleState;
-}
-
 export class FirstResponderStack extends Stack {
-  readonly remediation: Remediation;
+  readonly responseFunctions: ResponseFunctions;
   readonly runbooks: Runbooks;
   readonly onCall: OnCall;
   readonly responsePlans: ResponsePlans;
@@ -56,7 +42,9 @@ export class FirstResponderStack extends Stack {
     const prefix = config.app.prefix;
     this.plans = responsePlansOf(config);
 
-    this.remediation = new Remediation(this, 'Remediation', {
+    // Construct id kept from when the class was named Remediation: it prefixes the logical IDs of
+    // every function, role and log group, and a new one would replace them on update.
+    this.responseFunctions = new ResponseFunctions(this, 'Remediation', {
       prefix,
       policyJson: config.policyJson,
       exempt: config.policy.exempt,
@@ -74,8 +62,7 @@ export class FirstResponderStack extends Stack {
 
     this.runbooks = new Runbooks(this, 'Runbooks', {
       prefix,
-      functions: this.remediation.functions,
-      functionTimeouts: this.remediation.timeouts,
+      functions: this.responseFunctions.functions,
     });
 
     const rs = config.incidentManager.replicationSet;
@@ -124,14 +111,14 @@ export class FirstResponderStack extends Stack {
     this.configRules = new ConfigRules(this, 'ConfigRules', {
       rules: config.detection.config.rules,
       securityGroupRuleName: securityGroupConfigRuleName(config),
-      evaluator: this.remediation.functions.configEvaluator,
+      evaluator: this.responseFunctions.functions.configEvaluator,
       recorder: config.detection.config.recorder,
     });
 
     // The app's own remediation changes groups too; it must not open incidents about itself.
     const patterns = detectionPatterns(
       config,
-      this.remediation.remediationRoles.map((r) => r.roleArn),
+      this.responseFunctions.remediationRoles.map((r) => r.roleArn),
     );
     for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
@@ -141,7 +128,7 @@ export class FirstResponderStack extends Stack {
         ruleName: ruleNameOf(config, p.detection),
         description: `Starts an incident from response plan ${p.name}.`,
         eventPattern: this.patterns.get(p.detection)!,
-        state: ruleStateOf(p.detection),
+        state: detectionById(p.detection).ruleState,
         targetArn: responsePlanArn(this, p.name),
         targetId: 'ResponsePlan',
         action: 'ssm-incidents:StartIncident',

@@ -9,12 +9,12 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { applyTags } from '../tags';
 import {
+  detectionById,
   ROOT_CONSOLE_SIGN_IN_REGION,
   rootActivityPattern,
   type EventPattern,
 } from '../../patterns';
 import { DetectionRule } from '../constructs/detection';
-import { ruleStateOf } from './first-responder-stack';
 
 /** Where root console sign-ins are delivered, whatever region the console showed. */
 export const ROOT_EVENTS_REGION = ROOT_CONSOLE_SIGN_IN_REGION;
@@ -49,7 +49,7 @@ export class RootActivityForwarderStack extends Stack {
       targetArn: this.targetBusArn,
       targetId: 'HomeRegionBus',
       action: 'events:PutEvents',
-      state: ruleStateOf('rootActivity'),
+      state: detectionById('rootActivity').ruleState,
     });
     applyTags(this, props.tags ?? {});
   }

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { RUNBOOK_IDS, type RunbookId } from '../../infra/config';
-import { HANDLERS } from '../../infra/constructs/remediation';
+import { FUNCTIONS } from '../../infra/functions';
 import {
   INVOKE_HANDLER,
   MAX_SCRIPT_STEP_SECONDS,
@@ -88,7 +88,7 @@ function runStep(
   override: Record<string, unknown> = {},
 ): Promise<StepOutcome & { exitCode: number | null }> {
   const fn = `first-responder-${id}-fn`;
-  const doc = renderRunbook(id, fn, HANDLERS[RUNBOOK_FUNCTIONS[id]].timeout.toSeconds());
+  const doc = renderRunbook(id, fn, FUNCTIONS[RUNBOOK_FUNCTIONS[id]].limits.timeout.toSeconds());
   const step = invokeStepOf(doc);
   const input = {
     Script: step.inputs!.Script,
@@ -217,7 +217,7 @@ describe('invoke step timeouts', () => {
   it.each(RUNBOOK_IDS)(
     '%s waits longer than its function runs, and the step longer than that, within 600 s',
     (id) => {
-      const fnSeconds = HANDLERS[RUNBOOK_FUNCTIONS[id]].timeout.toSeconds();
+      const fnSeconds = FUNCTIONS[RUNBOOK_FUNCTIONS[id]].limits.timeout.toSeconds();
       const step = invokeStepOf(renderRunbook(id, 'fn', fnSeconds));
       const read = (step.inputs!.InputPayload as { ReadTimeoutSeconds: number }).ReadTimeoutSeconds;
       expect(step.inputs).toMatchObject({ Runtime: 'python3.11', Handler: INVOKE_HANDLER });

@@ -1,80 +1,36 @@
 /**
- * The handlers as Lambda functions: bundled by the local esbuild (never Docker), on the newest
- * Node.js runtime, each with its own role, customer-managed policy and log group.
+ * The response functions (the reverter, the GuardDuty response, root triage and the Config
+ * evaluator), built from the catalogue in infra/functions.ts: bundled by the local esbuild (never
+ * Docker), on the newest Node.js runtime, each with its own role, customer-managed policy and log
+ * group.
  *
  * Least privilege is the point: the functions that change security groups may revoke or
  * authorize ingress only on groups WITHOUT the policy's exempt tag, enforced by an explicit IAM
  * Deny, so even a bug in the handler cannot touch an exempt group.
  */
 import { join } from 'node:path';
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
 import type { RunbookId } from '../config';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
-import { HANDLER_IDS, REPO_ROOT, RUNBOOK_FUNCTIONS, type HandlerId } from '../runbooks';
+import {
+  FUNCTION_IDS,
+  FUNCTIONS,
+  type FunctionId,
+  type FunctionInput,
+  type FunctionPermission,
+} from '../functions';
+import { REPO_ROOT } from '../runbooks';
 
 export { LAMBDA_RUNTIME };
-
-/** What each handler is and needs. */
-export const HANDLERS: Record<
-  HandlerId,
-  {
-    readonly entry: string;
-    readonly slug: string;
-    readonly description: string;
-    readonly timeout: Duration;
-    /** Reads the security-group policy from FIRST_RESPONDER_POLICY. */
-    readonly needsPolicy: boolean;
-    /** May revoke and authorize ingress (on groups without the exempt tag). */
-    readonly changesSecurityGroups: boolean;
-    /** Reads and writes the incident timeline. */
-    readonly writesTimeline: boolean;
-  }
-> = {
-  reverter: {
-    entry: 'handlers/reverter.ts',
-    slug: 'reverter',
-    description: 'Reverts security groups to the security-group policy.',
-    timeout: Duration.minutes(4),
-    needsPolicy: true,
-    changesSecurityGroups: true,
-    writesTimeline: true,
-  },
-  guarddutyResponse: {
-    entry: 'handlers/guardduty-response.ts',
-    slug: 'guardduty-response',
-    description: 'Responds to a GuardDuty finding incident.',
-    timeout: Duration.minutes(4),
-    needsPolicy: true,
-    changesSecurityGroups: true,
-    writesTimeline: true,
-  },
-  rootTriage: {
-    entry: 'handlers/root-triage.ts',
-    slug: 'root-triage',
-    description: 'Triages root-user activity incidents.',
-    timeout: Duration.minutes(2),
-    needsPolicy: false,
-    changesSecurityGroups: false,
-    writesTimeline: true,
-  },
-  configEvaluator: {
-    entry: 'handlers/config-evaluator.ts',
-    slug: 'config-evaluator',
-    description: 'Evaluates security groups against the policy for AWS Config.',
-    timeout: Duration.minutes(1),
-    needsPolicy: true,
-    changesSecurityGroups: false,
-    writesTimeline: false,
-  },
-};
 
 /** EC2 reads every handler that looks at security groups needs; they take no resource ARN. */
 const EC2_READS = [
@@ -93,7 +49,7 @@ export const TIMELINE_ACTIONS = [
   'ssm-incidents:UpdateRelatedItems',
 ];
 
-export interface RemediationProps {
+export interface ResponseFunctionsProps {
   /** Prefix of names, e.g. "first-responder". */
   readonly prefix: string;
   /** The policy document as compact JSON (FIRST_RESPONDER_POLICY). */
@@ -129,22 +85,18 @@ export interface RemediationProps {
   readonly guardDutyRevertMinSeverity?: number | 'never';
 }
 
-export class Remediation extends Construct {
-  readonly functions: Record<HandlerId, NodejsFunction>;
-  readonly roles: Record<HandlerId, iam.Role>;
-  readonly logGroups: Record<HandlerId, logs.LogGroup>;
-  /** Each function's timeout (the runbooks' invoke steps wait a little longer). */
-  readonly timeouts = Object.fromEntries(
-    HANDLER_IDS.map((id) => [id, HANDLERS[id].timeout]),
-  ) as Record<HandlerId, Duration>;
+export class ResponseFunctions extends Construct {
+  readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly roles: Record<FunctionId, iam.Role>;
+  readonly logGroups: Record<FunctionId, logs.LogGroup>;
 
-  constructor(scope: Construct, id: string, props: RemediationProps) {
+  constructor(scope: Construct, id: string, props: ResponseFunctionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    /** The plans whose runbook invokes `handlerId`. */
-    const plansOf = (handlerId: HandlerId) =>
+    /** The plans whose runbook invokes `functionId`. */
+    const plansOf = (functionId: FunctionId) =>
       props.responsePlans
-        .filter((p) => RUNBOOK_FUNCTIONS[p.runbook] === handlerId)
+        .filter((p) => FUNCTIONS[functionId].invokedBy.includes(p.runbook))
         .map((p) => p.name);
     // The Service Authorization Reference lists both incident-record and response-plan as required
     // resource types of the timeline actions: a statement naming only the record is refused.
@@ -180,13 +132,15 @@ export class Remediation extends Construct {
       ? kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
       : undefined;
 
-    const functions = {} as Record<HandlerId, NodejsFunction>;
-    const roles = {} as Record<HandlerId, iam.Role>;
-    const logGroups = {} as Record<HandlerId, logs.LogGroup>;
+    const functions = {} as Record<FunctionId, NodejsFunction>;
+    const roles = {} as Record<FunctionId, iam.Role>;
+    const logGroups = {} as Record<FunctionId, logs.LogGroup>;
 
-    for (const handlerId of HANDLER_IDS) {
-      const spec = HANDLERS[handlerId];
-      const scopeOf = new Construct(this, handlerId);
+    for (const functionId of FUNCTION_IDS) {
+      const spec = FUNCTIONS[functionId];
+      const may = (p: FunctionPermission) => spec.permissions.includes(p);
+      const reads = (i: FunctionInput) => spec.environment.includes(i);
+      const scopeOf = new Construct(this, functionId);
 
       const logGroup = new logs.LogGroup(scopeOf, 'Logs', {
         retention: props.logRetention,
@@ -194,7 +148,7 @@ export class Remediation extends Construct {
       });
 
       const role = new iam.Role(scopeOf, 'Role', {
-        description: `Execution role of ${props.prefix}-${spec.slug}.`,
+        description: `Execution role of ${props.prefix}-${spec.name}.`,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
           conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
         }),
@@ -207,15 +161,15 @@ export class Remediation extends Construct {
           resources: [logGroup.logGroupArn],
         }),
       ];
-      if (spec.needsPolicy || spec.changesSecurityGroups)
+      if (may('describeSecurityGroups'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'DescribeSecurityGroups',
-            actions: spec.changesSecurityGroups ? EC2_READS : EC2_READS.slice(0, 2),
+            actions: may('describeInstances') ? EC2_READS : EC2_READS.slice(0, 2),
             resources: ['*'],
           }),
         );
-      if (spec.changesSecurityGroups)
+      if (may('changeIngress'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'ChangeIngress',
@@ -237,8 +191,8 @@ export class Remediation extends Construct {
             },
           }),
         );
-      const plans = plansOf(handlerId);
-      if (spec.writesTimeline && plans.length)
+      const plans = plansOf(functionId);
+      if (may('incidentTimeline') && plans.length)
         statements.push(
           new iam.PolicyStatement({
             sid: 'IncidentTimeline',
@@ -246,7 +200,7 @@ export class Remediation extends Construct {
             resources: incidentArns(plans),
           }),
         );
-      if (handlerId === 'configEvaluator')
+      if (may('reportEvaluations'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'ReportEvaluations',
@@ -255,23 +209,23 @@ export class Remediation extends Construct {
           }),
         );
       new iam.ManagedPolicy(scopeOf, 'Policy', {
-        description: `Permissions of ${props.prefix}-${spec.slug}.`,
+        description: `Permissions of ${props.prefix}-${spec.name}.`,
         statements,
         roles: [role],
       });
 
       const environment: Record<string, string> = {
-        POWERTOOLS_SERVICE_NAME: `${props.prefix}-${spec.slug}`,
+        [ENV.serviceName]: `${props.prefix}-${spec.name}`,
       };
-      if (spec.needsPolicy) environment.FIRST_RESPONDER_POLICY = props.policyJson;
-      if (spec.changesSecurityGroups) {
+      if (reads('policy')) environment[ENV.policy] = props.policyJson;
+      if (reads('revertLimits')) {
         if (props.maxRevokesPerGroup !== undefined)
-          environment.MAX_REVOKES_PER_GROUP = String(props.maxRevokesPerGroup);
+          environment[ENV.maxRevokesPerGroup] = String(props.maxRevokesPerGroup);
         if (props.maxGroupsPerCall !== undefined)
-          environment.MAX_GROUPS_PER_CALL = String(props.maxGroupsPerCall);
+          environment[ENV.maxGroupsPerCall] = String(props.maxGroupsPerCall);
       }
-      if (handlerId === 'guarddutyResponse' && props.guardDutyRevertMinSeverity !== undefined)
-        environment.GUARDDUTY_REVERT_MIN_SEVERITY = String(props.guardDutyRevertMinSeverity);
+      if (reads('guardDutyRevertMinSeverity') && props.guardDutyRevertMinSeverity !== undefined)
+        environment[ENV.guardDutyRevertMinSeverity] = String(props.guardDutyRevertMinSeverity);
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         entry: join(REPO_ROOT, spec.entry),
@@ -279,8 +233,8 @@ export class Remediation extends Construct {
         description: spec.description,
         runtime: LAMBDA_RUNTIME,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout: spec.timeout,
+        memorySize: spec.limits.memorySize,
+        timeout: spec.limits.timeout,
         role,
         logGroup,
         environment,
@@ -319,9 +273,9 @@ export class Remediation extends Construct {
       const wildcardReason =
         'EC2 Describe actions and config:PutEvaluations support no resource-level permissions, so they need Resource "*"; every write is scoped to security groups of this account and region, and exempt groups are denied.';
       const acks = [];
-      if (spec.needsPolicy || spec.changesSecurityGroups)
+      if (may('describeSecurityGroups') || may('reportEvaluations'))
         acks.push({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReason });
-      if (spec.changesSecurityGroups)
+      if (may('changeIngress'))
         acks.push(
           {
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:security-group/*]`,
@@ -334,7 +288,7 @@ export class Remediation extends Construct {
               'Revoking and authorizing ingress also acts on the rules of a group, which are only known when an incident names the group.',
           },
         );
-      if (spec.writesTimeline)
+      if (may('incidentTimeline'))
         for (const name of plans)
           acks.push({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
@@ -343,9 +297,9 @@ export class Remediation extends Construct {
           });
       if (acks.length) acknowledge(scopeOf.node.findChild('Policy'), ...acks);
 
-      functions[handlerId] = fn;
-      roles[handlerId] = role;
-      logGroups[handlerId] = logGroup;
+      functions[functionId] = fn;
+      roles[functionId] = role;
+      logGroups[functionId] = logGroup;
     }
     this.functions = functions;
     this.roles = roles;
@@ -354,7 +308,7 @@ export class Remediation extends Construct {
 
   /** Roles whose security-group changes are the app's own remediation (excluded from detection). */
   get remediationRoles(): iam.Role[] {
-    return HANDLER_IDS.filter((id) => HANDLERS[id].changesSecurityGroups).map(
+    return FUNCTION_IDS.filter((id) => FUNCTIONS[id].permissions.includes('changeIngress')).map(
       (id) => this.roles[id],
     );
   }
