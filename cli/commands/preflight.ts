@@ -27,7 +27,6 @@ import {
   GetReplicationSetCommand,
   ListReplicationSetsCommand,
   ListResponsePlansCommand,
-  type ListResponsePlansCommandOutput,
 } from '@aws-sdk/client-ssm-incidents';
 import { errorMessage } from '../../handlers/shared/errors';
 import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
@@ -442,6 +441,22 @@ async function ownResourceArns(ctx: Context): Promise<Set<string>> {
   return own;
 }
 
+/** Every page of a List call, as a map of name to ARN. */
+async function namesToArns(
+  page: (
+    token: string | undefined,
+  ) => Promise<{ pairs: (readonly [string?, string?])[]; next?: string | undefined }>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const got = await page(token);
+    for (const [name, arn] of got.pairs) if (name && arn) out.set(name, arn);
+    token = got.next;
+  } while (token);
+  return out;
+}
+
 /**
  * Contact aliases and response plan names are account-wide: a second deployment (or anything
  * else) that already holds one makes this deployment fail. Names this app's own stack holds are
@@ -456,28 +471,26 @@ async function namesFree(ctx: Context): Promise<Omit<Check, 'name'>> {
   const plans = responsePlansOf(ctx.config).map((p) => p.name);
   const own = await ownResourceArns(ctx);
 
-  const contactArns = new Map<string, string>();
-  let token: string | undefined;
-  do {
+  const contactArns = await namesToArns(async (token) => {
     const page = await call(
       ctx.clients.contacts(ctx.region),
       new ListContactsCommand({ NextToken: token, MaxResults: 100 }),
     );
-    for (const c of page.Contacts ?? [])
-      if (c.Alias && c.ContactArn) contactArns.set(c.Alias, c.ContactArn);
-    token = page.NextToken;
-  } while (token);
-  const planArns = new Map<string, string>();
-  let next: string | undefined;
-  do {
-    const page: ListResponsePlansCommandOutput = await call(
+    return {
+      pairs: (page.Contacts ?? []).map((c) => [c.Alias, c.ContactArn]),
+      next: page.NextToken,
+    };
+  });
+  const planArns = await namesToArns(async (token) => {
+    const page = await call(
       ctx.clients.incidents(ctx.region),
-      new ListResponsePlansCommand({ nextToken: next, maxResults: 100 }),
+      new ListResponsePlansCommand({ nextToken: token, maxResults: 100 }),
     );
-    for (const p of page.responsePlanSummaries ?? [])
-      if (p.name && p.arn) planArns.set(p.name, p.arn);
-    next = page.nextToken;
-  } while (next);
+    return {
+      pairs: (page.responsePlanSummaries ?? []).map((p) => [p.name, p.arn]),
+      next: page.nextToken,
+    };
+  });
 
   const taken = (names: string[], arns: Map<string, string>) =>
     names.filter((n) => arns.has(n) && !own.has(arns.get(n)!));

@@ -29,6 +29,20 @@ let main: Template;
 let forwarder: Template;
 let resources: Resources;
 
+/** An Incident Manager ARN as the template joins it, e.g. incidentsArn('', `:response-plan/x`). */
+const incidentsArn = (region: string, rest: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:ssm-incidents:${region}:`,
+      { Ref: 'AWS::AccountId' },
+      rest,
+    ],
+  ],
+});
+
 /** The logical id of the only resource of `type` whose construct path contains `path`. */
 function logicalId(stack: Stack, type: string, path: string): string {
   const found = stack.node
@@ -247,18 +261,7 @@ describe('detection', () => {
       Targets: [
         {
           Id: 'ResponsePlan',
-          Arn: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':ssm-incidents::',
-                { Ref: 'AWS::AccountId' },
-                `:response-plan/${name}`,
-              ],
-            ],
-          },
+          Arn: incidentsArn('', `:response-plan/${name}`),
           RoleArn: Match.anyValue(),
         },
       ],
@@ -279,18 +282,7 @@ describe('detection', () => {
           {
             Effect: 'Allow',
             Action: 'ssm-incidents:StartIncident',
-            Resource: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm-incidents::',
-                  { Ref: 'AWS::AccountId' },
-                  `:response-plan/${name}`,
-                ],
-              ],
-            },
+            Resource: incidentsArn('', `:response-plan/${name}`),
           },
         ],
       },
@@ -511,30 +503,8 @@ describe('least privilege', () => {
           Sid: 'IncidentTimeline',
           Action: TIMELINE_ACTIONS,
           Resource: expect.arrayContaining([
-            {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm-incidents::',
-                  { Ref: 'AWS::AccountId' },
-                  `:response-plan/${plan}`,
-                ],
-              ],
-            },
-            {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm-incidents:*:',
-                  { Ref: 'AWS::AccountId' },
-                  `:incident-record/${plan}/*`,
-                ],
-              ],
-            },
+            incidentsArn('', `:response-plan/${plan}`),
+            incidentsArn('*', `:incident-record/${plan}/*`),
           ]),
         }),
       );
