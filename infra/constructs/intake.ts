@@ -24,7 +24,7 @@ import type { IntakeDetection } from '../../handlers/intake/request';
 import { ENV, type PlanSettings } from '../../handlers/env';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
-import { responsePlanArn } from './response-plans';
+import { incidentResourceArns, responsePlanArn } from './response-plans';
 import { INTAKE_FUNCTION } from '../functions';
 import { REPO_ROOT } from '../runbooks';
 
@@ -170,14 +170,7 @@ export class Intake extends Construct {
         new iam.PolicyStatement({
           sid: 'AppendToIncidents',
           actions: ['ssm-incidents:GetIncidentRecord', 'ssm-incidents:CreateTimelineEvent'],
-          resources: planNames.map((name) =>
-            stack.formatArn({
-              service: 'ssm-incidents',
-              region: '*',
-              resource: 'incident-record',
-              resourceName: `${name}/*`,
-            }),
-          ),
+          resources: incidentResourceArns(this, planNames),
         }),
       ],
     });
