@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { createEc2Client } from './aws/ec2';
 import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
 import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
-import type { GroupResult, RemediationLimits } from './aws/remediate';
+import { deadlineOf, type GroupResult, type RemediationLimits } from './aws/remediate';
 import {
   DEFAULT_REVERT_MIN_SEVERITY,
   describeFinding,
@@ -59,7 +59,7 @@ export class ResponseIncompleteError extends Error {
 export function makeHandler(deps: GuardDutyResponseDeps) {
   return async (
     event: unknown,
-    context?: Pick<Context, 'awsRequestId'>,
+    context?: Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
   ): Promise<GuardDutyResponse> => {
     const req = parseRequestOrThrow(incidentRequestSchema, event);
     const minSeverity = deps.revertMinSeverity();
@@ -88,7 +88,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
         groupIds: [],
         ...invocationContext(requestId),
       },
-      { policy: deps.policy(), limits: deps.limits() },
+      { policy: deps.policy(), limits: deps.limits(), deadline: deadlineOf(context) },
       trigger,
     );
     if (!outcome.ok) throw new ResponseIncompleteError(incompleteReason(outcome));

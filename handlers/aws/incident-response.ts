@@ -19,6 +19,7 @@ import {
 } from './incidents';
 import {
   DEFAULT_LIMITS,
+  isIncomplete,
   remediateGroups,
   type GroupResult,
   type RemediationOptions,
@@ -140,14 +141,14 @@ export async function revertForIncident(
         `Security group ${result.groupId}`,
       );
   }
-  const ok = results.every((r) => r.status !== 'refused' && r.status !== 'failed');
+  const ok = !results.some(isIncomplete);
   return { ok, targets, results, notes };
 }
 
 /** Why an outcome is not ok, in one line for the error that fails the runbook step. */
 export function incompleteReason(outcome: IncidentOutcome): string {
   const failed = outcome.results
-    .filter((r) => r.status === 'refused' || r.status === 'failed')
+    .filter(isIncomplete)
     .map((r) => `${r.groupId} ${r.status}: ${r.reason ?? ''}`);
   return [...outcome.notes, ...failed].join('; ');
 }

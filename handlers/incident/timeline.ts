@@ -50,7 +50,16 @@ export const remediationRecordSchema = z.object({
   version: z.literal(1),
   summary: z.string(),
   groupId: z.string(),
-  status: z.enum(['compliant', 'remediated', 'planned', 'exempt', 'gone', 'refused', 'failed']),
+  status: z.enum([
+    'compliant',
+    'remediated',
+    'planned',
+    'exempt',
+    'gone',
+    'refused',
+    'failed',
+    'not-attempted',
+  ]),
   reason: z.string().optional(),
   revoked: z.array(ruleSchema),
   authorized: z.array(ruleSchema),
@@ -82,7 +91,9 @@ export function summarize(result: GroupResult): string {
     case 'refused':
       return `${g}: REFUSED, nothing changed: ${result.reason ?? ''}`;
     case 'failed':
-      return `${g}: FAILED: ${result.reason ?? ''}${result.authorized.length ? `; already authorized ${list(result.authorized)}` : ''}`;
+      return `${g}: FAILED: ${result.reason ?? ''}${result.authorized.length ? `; already authorized ${list(result.authorized)}` : ''}${result.revoked.length ? `; already revoked ${list(result.revoked)}` : ''}`;
+    case 'not-attempted':
+      return `${g}: NOT ATTEMPTED, nothing changed: ${result.reason ?? 'deadline'}`;
   }
 }
 
