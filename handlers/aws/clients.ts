@@ -32,6 +32,8 @@ export function clientSettings(options: ClientTimeouts = {}) {
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
       requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      // Without this, @smithy/node-http-handler only logs a warning when the timeout passes.
+      throwOnRequestTimeout: true,
     },
   } as const;
 }
