@@ -406,3 +406,54 @@ describe('reverter handler', () => {
     }
   });
 });
+
+describe('the deadline and the read budget', () => {
+  it('a group the deadline leaves no time for is not attempted, and the call is not ok', async () => {
+    // GIVEN two groups and a Lambda context with 40 s left (the budget keeps 30 s in reserve)
+    givenGroup([SSH_WORLD]);
+    let remaining = 60_000;
+    const context = { awsRequestId: 'r', getRemainingTimeInMillis: () => remaining };
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
+      remaining = 40_000; // the first group used 20 s
+      return { Return: true };
+    });
+    // WHEN the reverter runs
+    const res = await handler({ groupIds: [SG, 'sg-0fedcba9876543210'] }, context);
+    // THEN the first is done, the second not attempted (nothing read), and the call is not ok
+    expect(res.results.map((r) => r.status)).toEqual(['remediated', 'not-attempted']);
+    expect(res.results[1]).toMatchObject({
+      reason: expect.stringMatching(/^deadline: the invocation had 40 s left/),
+      calls: 0,
+      authorized: [],
+      revoked: [],
+    });
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(res.ok).toBe(false);
+  });
+
+  it("every EC2 call carries the group's abort signal", async () => {
+    givenGroup([SSH_WORLD]);
+    await handler({ groupIds: [SG] });
+    for (const call of ec2Mock.calls()) {
+      const options = (call.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
+      expect(options?.abortSignal).toBeDefined();
+    }
+  });
+
+  it('reads a 1,000-rule group in one DescribeSecurityGroups call (no rule paging)', async () => {
+    const many = Array.from({ length: 1_000 }, (_, i) =>
+      rule({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        CidrIpv4: `10.${i >> 8}.${i & 255}.0/24`,
+      }),
+    );
+    many[999] = SSH_WORLD;
+    givenGroup(many);
+    const res = await handler({ groupIds: [SG] });
+    expect(res.results[0]).toMatchObject({ status: 'remediated', calls: 3 });
+    expect(res.results[0]?.before).toHaveLength(1_000);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+  });
+});
