@@ -114,8 +114,8 @@ interface GroupClock {
 function groupClock(ms: number, verifyMs: number): GroupClock {
   const end = Date.now() + ms;
   return {
-    main: AbortSignal.timeout(Math.max(1, ms - verifyMs)),
-    verify: () => AbortSignal.timeout(Math.max(1, end - Date.now())),
+    main: AbortSignal.timeout(Math.max(1, Math.floor(ms - verifyMs))),
+    verify: () => AbortSignal.timeout(Math.max(1, Math.floor(end - Date.now()))),
   };
 }
 
