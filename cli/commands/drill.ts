@@ -15,13 +15,8 @@ import {
 import { describeRootActivity, summarizeRootActivity } from '../../handlers/incident/root-activity';
 import { resolveTargets } from '../../handlers/incident/targets';
 import { matchesPattern } from '../../patterns/match';
-import {
-  DETECTION_IDS,
-  responsePlansOf,
-  regionOf,
-  type DetectionId,
-  type FirstResponderConfig,
-} from '../../infra/config';
+import { DETECTION_IDS, type DetectionId } from '../../patterns';
+import { responsePlansOf, regionOf, type FirstResponderConfig } from '../../infra/config';
 import { detectionPatterns, ruleNameOf } from '../../infra/detection-patterns';
 import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
 import { contactsOf, type ContactSummary } from '../../infra/summary';

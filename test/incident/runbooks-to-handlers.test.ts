@@ -11,7 +11,8 @@ import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response'
 import { makeHandler as makeReverter } from '../../handlers/reverter';
 import { makeHandler as makeRootTriage } from '../../handlers/root-triage';
 import type { RunbookId } from '../../infra/config';
-import { loadRunbook, RUNBOOK_FUNCTIONS, type HandlerId } from '../../infra/runbooks';
+import { loadRunbook, RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
+import type { FunctionId } from '../../infra/functions';
 import {
   fixture,
   givenWorldOpenSshGroups,
@@ -54,7 +55,7 @@ const deps = {
   limits: () => DEFAULT_LIMITS,
 };
 const HANDLERS: Record<
-  Exclude<HandlerId, 'configEvaluator'>,
+  Exclude<FunctionId, 'configEvaluator'>,
   (event: unknown) => Promise<unknown>
 > = {
   reverter: makeReverter(deps),
