@@ -15,13 +15,14 @@ import { join } from 'node:path';
 import { clientSettings } from '../handlers/aws/clients';
 import { DEFAULT_BUDGET, DEFAULT_LIMITS, type TimeBudget } from '../handlers/aws/remediate';
 import { loadPolicyFile } from '../handlers/policy/policy-file';
+import { FUNCTIONS } from '../infra/functions';
 import { makeHandler } from '../handlers/reverter';
 import { startFaultProxy, type FaultProxy } from '../test/support/fault-proxy';
 import { startMoto, type MotoServer } from '../test/support/moto';
 import { check, type Figure } from './report';
 
-/** The reverter's Lambda timeout (infra/constructs/remediation.ts). */
-export const LAMBDA_TIMEOUT_MS = 240_000;
+/** The reverter's Lambda timeout, from the function catalogue. */
+export const LAMBDA_TIMEOUT_MS = FUNCTIONS.reverter.limits.timeout.toMilliseconds();
 const GROUPS = 20;
 const POLICY = loadPolicyFile(join(__dirname, '..', 'examples', 'policy.json'));
 const ACTIONS = [
@@ -168,13 +169,13 @@ async function measure(moto: MotoServer, proxy: FaultProxy): Promise<Figure[]> {
     for (const a of ACTIONS) proxy.inject(a, odd, { kind: 'throttle' });
   };
   await timed(
-    'every request throttled, 240 s deadline',
+    `every request throttled, ${LAMBDA_TIMEOUT_MS / 1000} s deadline`,
     LAMBDA_TIMEOUT_MS,
     DEFAULT_BUDGET,
     throttleEvery,
   );
   await timed(
-    'throttled once per call, 240 s deadline',
+    `throttled once per call, ${LAMBDA_TIMEOUT_MS / 1000} s deadline`,
     LAMBDA_TIMEOUT_MS,
     DEFAULT_BUDGET,
     throttleOnce,

@@ -7,6 +7,8 @@ import {
   REQUEST_TIMEOUT_MS,
 } from '../../handlers/aws/clients';
 import { createConfigClient } from '../../handlers/aws/config';
+import { DEFAULT_BUDGET } from '../../handlers/aws/remediate';
+import { FUNCTIONS } from '../../infra/functions';
 import { createEc2Client } from '../../handlers/aws/ec2';
 import { createIncidentsClient } from '../../handlers/aws/incidents';
 
@@ -41,4 +43,18 @@ describe('every SDK client the handlers create', () => {
     expect(s).toMatchObject({ mode: 'standard', maxAttempts: MAX_ATTEMPTS });
     client.destroy();
   });
+});
+
+describe('the time budget', () => {
+  it.each(['reverter', 'guarddutyResponse'] as const)(
+    'fits %s: reserve and one whole group inside its Lambda timeout',
+    (id) => {
+      const timeout = FUNCTIONS[id].limits.timeout.toMilliseconds();
+      expect(DEFAULT_BUDGET.reserveMs + DEFAULT_BUDGET.groupMs).toBeLessThan(timeout);
+      // a held answer costs at most every attempt's request timeout: less than a group's time
+      expect(MAX_ATTEMPTS * REQUEST_TIMEOUT_MS).toBeLessThan(
+        DEFAULT_BUDGET.groupMs - DEFAULT_BUDGET.verifyMs,
+      );
+    },
+  );
 });
