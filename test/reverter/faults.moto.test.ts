@@ -217,11 +217,22 @@ async function checkInvariants(
       missing: [],
     });
   }
-  // authorize before revoke, per client
+  // authorize before revoke: within each client's round (between two reads), no authorize
+  // follows a revoke (a client that read after another's authorize may only revoke)
   const writes = proxy.requests().filter((r) => r.action === AUTHORIZE || r.action === REVOKE);
-  for (const client of new Set(writes.map((w) => w.client)))
-    if (plan.authorize.length > 0)
-      expect(writes.find((w) => w.client === client)?.action).toBe(AUTHORIZE);
+  const round = new Map<string | undefined, string[]>();
+  for (const r of proxy.requests()) {
+    if (r.action === DESCRIBE) {
+      round.set(r.client, []);
+      continue;
+    }
+    const seen = round.get(r.client) ?? [];
+    const wrong = r.action === AUTHORIZE && seen.includes(REVOKE);
+    expect(wrong ? `${r.client}: authorize after revoke (call ${r.call})` : 'in order').toBe(
+      'in order',
+    );
+    round.set(r.client, [...seen, r.action]);
+  }
   // the audit line with the complete before-state, before the first write
   const marks = proxy.events.filter((e) => e.kind === 'mark' && e.label === 'revoking for');
   if (writes.length > 0) {
