@@ -13,7 +13,8 @@ import {
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { join } from 'node:path';
 import { clientSettings } from '../handlers/aws/clients';
-import { DEFAULT_BUDGET, DEFAULT_LIMITS, type TimeBudget } from '../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../handlers/policy/results';
+import { DEFAULT_BUDGET, type TimeBudget } from '../handlers/respond/remediate';
 import { loadPolicyFile } from '../handlers/policy/policy-file';
 import { FUNCTIONS } from '../infra/functions';
 import { makeHandler } from '../handlers/reverter';

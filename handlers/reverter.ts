@@ -8,19 +8,17 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
-import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
-import { createIncidentsClient } from './aws/incidents';
 import {
-  deadlineOf,
-  isIncomplete,
-  remediateGroups,
-  type GroupResult,
-  type RemediationLimits,
-  type TimeBudget,
-} from './aws/remediate';
+  incompleteReason,
+  invocationContext,
+  revertForIncident,
+} from './respond/incident-response';
+import { createIncidentsClient } from './aws/incidents';
+import { isIncomplete, type GroupResult, type RemediationLimits } from './policy/results';
+import { deadlineOf, remediateGroups, type TimeBudget } from './respond/remediate';
 import { GROUP_ID } from './incident/targets';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { limitsFromEnv, policyFromEnv } from './shared/config';
+import { ENV, limitsFromEnv, policyFromEnv } from './env';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
 import { booleanText, incidentArn, parseRequestOrThrow, stringList } from './shared/requests';
@@ -71,7 +69,7 @@ export function parseRequest(event: unknown, limits: RemediationLimits) {
   const ids = [...new Set(req.groupIds)];
   if (ids.length > limits.maxGroupsPerCall)
     throw new InputError(
-      `request.groupIds: got ${ids.length} groups, above the blast-radius limit of ${limits.maxGroupsPerCall} per call; nothing was changed. Split the request or raise MAX_GROUPS_PER_CALL`,
+      `request.groupIds: got ${ids.length} groups, above the blast-radius limit of ${limits.maxGroupsPerCall} per call; nothing was changed. Split the request or raise ${ENV.maxGroupsPerCall}`,
     );
   return { ...req, groupIds: ids };
 }

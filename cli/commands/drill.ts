@@ -7,12 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
-import {
-  describeFinding,
-  revertDecision,
-  summarizeFinding,
-} from '../../handlers/incident/guardduty';
-import { describeRootActivity, summarizeRootActivity } from '../../handlers/incident/root-activity';
+import { findingFacts, revertDecision, summarizeFinding } from '../../handlers/incident/guardduty';
+import { rootActivityFacts, summarizeRootActivity } from '../../handlers/incident/root-activity';
 import { resolveTargets } from '../../handlers/incident/targets';
 import { matchesPattern } from '../../patterns/match';
 import { DETECTION_IDS, type DetectionId } from '../../patterns';
@@ -106,7 +102,7 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
 }
 
 /** One line on what an event is. */
-export function describeEvent(event: Json): string {
+export function formatEvent(event: Json): string {
   const d = obj(event.detail);
   const type = str(event['detail-type']) ?? 'event';
   if (type === 'GuardDuty Finding') return `${type}: ${str(d.type)} severity ${String(d.severity)}`;
@@ -175,9 +171,9 @@ export function runDrill(input: DrillInput): DrillReport {
       const response: string[] = [];
       let groupPlans: GroupPlanJson[] | undefined;
       if (plan.runbook === 'root-activity-triage') {
-        response.push(summarizeRootActivity(describeRootActivity(e.event)));
+        response.push(summarizeRootActivity(rootActivityFacts(e.event)));
       } else if (plan.runbook === 'guardduty-finding-response') {
-        const finding = describeFinding(e.event);
+        const finding = findingFacts(e.event);
         const min = config.remediation.guardDutyRevertMinSeverity;
         const decision = revertDecision(finding, min === 'never' ? undefined : min);
         response.push(summarizeFinding(finding));
@@ -222,7 +218,7 @@ export function runDrill(input: DrillInput): DrillReport {
     });
     return {
       file: e.file,
-      what: describeEvent(e.event),
+      what: formatEvent(e.event),
       matched,
       ...(expected ? { expected } : {}),
       verdict,

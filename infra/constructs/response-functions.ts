@@ -16,6 +16,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
@@ -186,17 +187,17 @@ export class ResponseFunctions extends Construct {
       });
 
       const environment: Record<string, string> = {
-        POWERTOOLS_SERVICE_NAME: `${props.prefix}-${spec.name}`,
+        [ENV.serviceName]: `${props.prefix}-${spec.name}`,
       };
-      if (reads('policy')) environment.FIRST_RESPONDER_POLICY = props.policyJson;
+      if (reads('policy')) environment[ENV.policy] = props.policyJson;
       if (reads('revertLimits')) {
         if (props.maxRevokesPerGroup !== undefined)
-          environment.MAX_REVOKES_PER_GROUP = String(props.maxRevokesPerGroup);
+          environment[ENV.maxRevokesPerGroup] = String(props.maxRevokesPerGroup);
         if (props.maxGroupsPerCall !== undefined)
-          environment.MAX_GROUPS_PER_CALL = String(props.maxGroupsPerCall);
+          environment[ENV.maxGroupsPerCall] = String(props.maxGroupsPerCall);
       }
       if (reads('guardDutyRevertMinSeverity') && props.guardDutyRevertMinSeverity !== undefined)
-        environment.GUARDDUTY_REVERT_MIN_SEVERITY = String(props.guardDutyRevertMinSeverity);
+        environment[ENV.guardDutyRevertMinSeverity] = String(props.guardDutyRevertMinSeverity);
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         entry: join(REPO_ROOT, spec.entry),

@@ -26,11 +26,12 @@ import { join } from 'node:path';
 import { createAwsClients } from '../../cli/aws';
 import { runRestore } from '../../cli/commands/restore';
 import { clientSettings } from '../../handlers/aws/clients';
-import { DEFAULT_LIMITS, type GroupResult, type TimeBudget } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS, type GroupResult } from '../../handlers/policy/results';
+import type { TimeBudget } from '../../handlers/respond/remediate';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { planGroup } from '../../handlers/policy/planner';
 import {
-  describeRule,
+  formatRule,
   ruleFromJson,
   ruleKey,
   rulesFromIpPermissions,
@@ -146,7 +147,7 @@ async function createGroup(permissions: readonly IpPermission[] = INITIAL): Prom
   return GroupId!;
 }
 
-const lines = (rules: readonly Rule[]) => rules.map(describeRule).sort();
+const lines = (rules: readonly Rule[]) => rules.map(formatRule).sort();
 const keys = (rules: readonly Rule[]) => new Set(rules.map(ruleKey));
 const minus = (a: readonly Rule[], b: readonly Rule[]) => {
   const k = keys(b);

@@ -4,62 +4,25 @@
  * normal path; a second (the verification read) only after a write whose outcome is unknown.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { isExempt, planGroup, type Plan } from '../policy/planner';
+import { judge, type Plan } from '../policy/planner';
 import type { SecurityGroupPolicy } from '../policy/policy';
 import {
-  describeRule,
+  DEFAULT_LIMITS,
+  type GroupResult,
+  type GroupStatus,
+  type RemediationLimits,
+} from '../policy/results';
+import {
+  formatRule,
   ruleKey,
   ruleToJson,
   snapshotFromDescribe,
   type GroupSnapshot,
   type Rule,
-  type RuleJson,
 } from '../policy/rules';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { applyPlan, describeGroup } from './ec2';
-
-export type GroupStatus =
-  | 'compliant'
-  | 'remediated'
-  /** dryRun: what `remediated` would have done, nothing changed. */
-  | 'planned'
-  | 'exempt'
-  | 'gone'
-  | 'refused'
-  | 'failed'
-  /** The invocation's deadline came before this group's turn: nothing was read or changed. */
-  | 'not-attempted';
-
-/** After these the caller must not report success (the runbook step fails). */
-const INCOMPLETE: ReadonlySet<GroupStatus> = new Set(['refused', 'failed', 'not-attempted']);
-export const isIncomplete = (r: { readonly status: GroupStatus }) => INCOMPLETE.has(r.status);
-
-export interface GroupResult {
-  readonly groupId: string;
-  readonly status: GroupStatus;
-  /** Why the group was refused, exempt, gone or failed. */
-  readonly reason?: string;
-  readonly before?: readonly RuleJson[];
-  readonly revoked: readonly RuleJson[];
-  readonly authorized: readonly RuleJson[];
-  readonly after?: readonly RuleJson[];
-  /** One line per change, from the planner. */
-  readonly reasons?: readonly string[];
-  /** EC2 calls made for this group. */
-  readonly calls: number;
-  /** True when a verification read (after a write with an unknown outcome) set the result. */
-  readonly verified?: boolean;
-}
-
-export interface RemediationLimits {
-  /** @default 50 */
-  readonly maxRevokesPerGroup: number;
-  /** @default 20 */
-  readonly maxGroupsPerCall: number;
-}
-
-export const DEFAULT_LIMITS: RemediationLimits = { maxRevokesPerGroup: 50, maxGroupsPerCall: 20 };
+import { applyPlan, describeGroup } from '../aws/ec2';
 
 /** How much time the invocation has left (Lambda: context.getRemainingTimeInMillis). */
 export interface Deadline {
@@ -160,15 +123,10 @@ export async function remediateGroup(
   let plan: Plan;
   try {
     snapshot = snapshotFromDescribe(read.group);
-    if (isExempt(snapshot, options.policy))
-      return {
-        groupId,
-        status: 'exempt',
-        reason: `tagged ${options.policy.exempt.tag}=${options.policy.exempt.value}`,
-        ...empty,
-        calls,
-      };
-    plan = planGroup(snapshot, options.policy);
+    const judgement = judge(snapshot, options.policy);
+    if (judgement.exempt)
+      return { groupId, status: 'exempt', reason: judgement.reason, ...empty, calls };
+    plan = judgement.plan;
   } catch (err) {
     return { groupId, status: 'failed', reason: errorMessage(err), ...empty, calls };
   }
@@ -294,9 +252,13 @@ async function converge(
     const now = snapshotFromDescribe(read.group);
     known = new Map(now.ingress.map((r) => [ruleKey(r), r]));
     verified = true;
-    if (isExempt(now, options.policy))
-      return result('exempt', 'tagged exempt during the remediation; nothing more was changed');
-    const next = planGroup(now, options.policy);
+    const judgement = judge(now, options.policy);
+    if (judgement.exempt)
+      return result(
+        'exempt',
+        `${judgement.reason} during the remediation; nothing more was changed`,
+      );
+    const next = judgement.plan;
     if (next.compliant) return result('remediated');
     const refusal = blastRadius(next, options.limits);
     if (refusal) return result('refused', refusal);
@@ -304,8 +266,8 @@ async function converge(
       return result(
         'failed',
         `${outcome.error.message}; the group still differs from the plan (${[
-          ...next.authorize.map((c) => `lacks ${describeRule(c.rule)}`),
-          ...next.revoke.map((c) => `still has ${describeRule(c.rule)}`),
+          ...next.authorize.map((c) => `lacks ${formatRule(c.rule)}`),
+          ...next.revoke.map((c) => `still has ${formatRule(c.rule)}`),
         ].join(', ')}): run it again`,
       );
     auditLine(groupId, now.ingress, next, true);

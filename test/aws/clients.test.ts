@@ -7,7 +7,7 @@ import {
   REQUEST_TIMEOUT_MS,
 } from '../../handlers/aws/clients';
 import { createConfigClient } from '../../handlers/aws/config';
-import { DEFAULT_BUDGET } from '../../handlers/aws/remediate';
+import { DEFAULT_BUDGET } from '../../handlers/respond/remediate';
 import { FUNCTIONS } from '../../infra/functions';
 import { createEc2Client } from '../../handlers/aws/ec2';
 import { createIncidentsClient } from '../../handlers/aws/incidents';
