@@ -139,7 +139,7 @@ export async function remediateGroup(
     return {
       groupId,
       status: 'refused',
-      reason: refusal,
+      reason: `${refusal}; nothing was changed`,
       before,
       ...empty,
       reasons: p.reasons,
@@ -161,7 +161,7 @@ export async function remediateGroup(
 
 function blastRadius(plan: Plan, limits: RemediationLimits): string | undefined {
   return plan.revoke.length > limits.maxRevokesPerGroup
-    ? `the plan revokes ${plan.revoke.length} rules, above the blast-radius limit of ${limits.maxRevokesPerGroup} per group; nothing was changed`
+    ? `the plan revokes ${plan.revoke.length} rules, above the blast-radius limit of ${limits.maxRevokesPerGroup} per group`
     : undefined;
 }
 
@@ -252,16 +252,14 @@ async function converge(
     const now = snapshotFromDescribe(read.group);
     known = new Map(now.ingress.map((r) => [ruleKey(r), r]));
     verified = true;
+    // Our writes may have changed the group: a stop here is `failed` (a person looks).
     const judgement = judge(now, options.policy);
     if (judgement.exempt)
-      return result(
-        'exempt',
-        `${judgement.reason} during the remediation; nothing more was changed`,
-      );
+      return result('failed', `${judgement.reason} during the remediation: stopped there`);
     const next = judgement.plan;
     if (next.compliant) return result('remediated');
     const refusal = blastRadius(next, options.limits);
-    if (refusal) return result('refused', refusal);
+    if (refusal) return result('failed', `re-planned after a verification read: ${refusal}`);
     if (replans >= MAX_REPLANS)
       return result(
         'failed',

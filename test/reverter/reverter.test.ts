@@ -271,6 +271,26 @@ describe('reverter handler', () => {
     expect(res.ok).toBe(true);
   });
 
+  it('a group tagged exempt while its write was in doubt: stops there, and fails visibly', async () => {
+    const EXEMPT = [{ Key: 'first-responder:exempt', Value: 'true' }];
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce(described(SG, [SSH_WORLD], GROUP))
+      .resolves(described(SG, [SSH_WORLD], { ...GROUP, Tags: EXEMPT }));
+    ec2Mock
+      .on(AuthorizeSecurityGroupIngressCommand)
+      .rejects(awsError('InvalidPermission.Duplicate'));
+    const res = await handler({ groupIds: [SG] });
+    expect(res.results[0]).toMatchObject({
+      status: 'failed',
+      reason: 'tagged first-responder:exempt=true during the remediation: stopped there',
+      authorized: [],
+      revoked: [],
+    });
+    expect(ec2Mock).not.toReceiveCommand(RevokeSecurityGroupIngressCommand);
+    expect(res.ok).toBe(false);
+  });
+
   it('a group deleted between the read and the write is gone, not failed', async () => {
     givenGroup([SSH_WORLD]);
     ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('InvalidGroup.NotFound'));
