@@ -8,7 +8,7 @@ export const CONNECTION_TIMEOUT_MS = 3_000;
 /** Security-group and Incident Manager calls answer within a second; 5 s means a lost response. */
 export const REQUEST_TIMEOUT_MS = 5_000;
 /**
- * Three attempts with standard retry (jittered exponential backoff, at most ~3.5 s of waiting
+ * Three attempts with standard retry (jittered exponential backoff, at most 3 s of waiting
  * per call when throttled). Adaptive retry is not used: under sustained throttling it slows the
  * client to about one request a second, and 20 groups then overran the 4-minute timeout.
  */
