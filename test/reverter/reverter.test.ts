@@ -291,27 +291,30 @@ describe('reverter handler', () => {
     expect(res.ok).toBe(false);
   });
 
-  it('a group deleted between the read and the write is gone, not failed', async () => {
+  it.each<[string, string, { status: string; reason?: RegExp }, boolean]>([
+    [
+      'the group deleted between the read and the write: gone, not failed',
+      'InvalidGroup.NotFound',
+      { status: 'gone' },
+      true,
+    ],
+    [
+      'EC2 refusing the authorize: failed, and nothing revoked (never locks out allowed traffic)',
+      'RulesPerSecurityGroupLimitExceeded',
+      {
+        status: 'failed',
+        reason: /AuthorizeSecurityGroupIngress: RulesPerSecurityGroupLimitExceeded/,
+      },
+      false,
+    ],
+  ])('authorize answered %s', async (_name, code, expected, ok) => {
     givenGroup([SSH_WORLD]);
-    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('InvalidGroup.NotFound'));
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError(code));
     const res = await handler({ groupIds: [SG] });
-    expect(res.results[0]).toMatchObject({ status: 'gone', authorized: [], revoked: [] });
+    expect(res.results[0]).toMatchObject({ ...expected, authorized: [], revoked: [] });
     expect(ec2Mock).not.toReceiveCommand(RevokeSecurityGroupIngressCommand);
-    expect(res.ok).toBe(true);
-  });
-
-  it('when authorize fails, revokes nothing (never locks out allowed traffic)', async () => {
-    givenGroup([SSH_WORLD]);
-    ec2Mock
-      .on(AuthorizeSecurityGroupIngressCommand)
-      .rejects(awsError('RulesPerSecurityGroupLimitExceeded'));
-    const res = await handler({ groupIds: [SG] });
-    expect(res.results[0]).toMatchObject({ status: 'failed', revoked: [], authorized: [] });
-    expect(res.results[0]?.reason).toMatch(
-      /AuthorizeSecurityGroupIngress: RulesPerSecurityGroupLimitExceeded/,
-    );
-    expect(ec2Mock).not.toReceiveCommand(RevokeSecurityGroupIngressCommand);
-    expect(res.ok).toBe(false);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(res.ok).toBe(ok);
   });
 
   it('when revoke fails after authorize, the result says what was authorized', async () => {
