@@ -8,12 +8,13 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { CommandIO, GetOutputType, MetadataBearer } from '@smithy/types';
+import { clientSettings } from '../handlers/aws/clients';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../handlers/shared/errors';
 
 export interface AwsOptions {
@@ -55,6 +56,8 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     let client = cache.get(key) as C | undefined;
     if (!client) {
       client = new Class({
+        // Timeouts, so that a held response cannot hang the command; adaptive retry for throttling.
+        requestHandler: clientSettings().requestHandler,
         retryMode: 'adaptive',
         maxAttempts: 5,
         ...(options.profile ? { profile: options.profile } : {}),

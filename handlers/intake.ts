@@ -11,7 +11,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { createIntakeClients } from './aws/clients';
+import { CONNECTION_TIMEOUT_MS, createIntakeClients, REQUEST_TIMEOUT_MS } from './aws/clients';
 import { sendDeadLetter } from './aws/dead-letters';
 import { DedupeTable } from './aws/dedupe-table';
 import { IncidentManagerBackend } from './aws/incident-manager-backend';
@@ -34,8 +34,8 @@ import { invocationContext } from './respond/incident-response';
 import { applyDecision, type IntakeOutcome } from './respond/intake-flow';
 import { logger } from './shared/logger';
 
-/** Below this, no new AWS call starts: the SDK's own timeouts need the rest. */
-export const DEADLINE_MARGIN_MS = 5_000;
+/** Below this, no new step starts: one call's connection and request timeouts need the rest. */
+export const DEADLINE_MARGIN_MS = CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS;
 
 export interface IntakeDeps {
   readonly ec2: EC2Client;

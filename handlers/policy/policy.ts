@@ -128,17 +128,23 @@ const entrySchema = z
       const max = isIcmp(protocol) ? 255 : 65535;
       const what = isIcmp(protocol) ? 'an ICMP type' : 'a port';
       ports = [];
+      // EC2 spells "every ICMP type" -1: a rule copied from EC2 means what leaving ports out does.
+      let everyType = false;
       raw.ports.forEach((p, i) => {
+        if (isIcmp(protocol) && String(p).trim() === '-1') {
+          everyType = true;
+          return;
+        }
         const range = parsePortSpec(p, max);
         if (range) ports!.push(range);
         else
           ctx.addIssue({
             code: 'custom',
             path: ['ports', i],
-            message: `got ${JSON.stringify(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to`,
+            message: `got ${JSON.stringify(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to${isIcmp(protocol) ? ', or -1 for every type' : ''}`,
           });
       });
-      ports = mergeRanges(ports);
+      ports = everyType ? undefined : mergeRanges(ports);
     }
     const from: PolicySource[] = [];
     raw.from.forEach((s, i) => {

@@ -30,7 +30,8 @@ export function verdictOf(result: GroupResult): GroupVerdict {
         ? { groupId, status: 'noncompliant', revoke: result.reasons }
         : { groupId, status: 'unknown', reason };
     case 'failed':
-      return { groupId, status: 'unknown', reason };
+    case 'not-attempted':
+      return { groupId, status: 'unknown', reason: reason || result.status };
   }
 }
 

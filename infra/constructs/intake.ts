@@ -27,7 +27,7 @@ import { ENV, type PlanSettings } from '../../handlers/env';
 import type { OpsCenterSettings, RunbookStart } from '../../handlers/aws/opscenter-backend';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
-import { responsePlanArn } from './response-plans';
+import { incidentResourceArns, responsePlanArn } from './response-plans';
 import { INTAKE_FUNCTION } from '../functions';
 import { REPO_ROOT } from '../runbooks';
 
@@ -172,14 +172,7 @@ export class Intake extends Construct {
       new iam.PolicyStatement({
         sid: 'AppendToIncidents',
         actions: ['ssm-incidents:GetIncidentRecord', 'ssm-incidents:CreateTimelineEvent'],
-        resources: planNames.map((name) =>
-          stack.formatArn({
-            service: 'ssm-incidents',
-            region: '*',
-            resource: 'incident-record',
-            resourceName: `${name}/*`,
-          }),
-        ),
+        resources: incidentResourceArns(this, planNames),
       }),
     ];
     const policy = new iam.ManagedPolicy(this, 'Policy', {
