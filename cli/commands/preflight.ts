@@ -670,13 +670,19 @@ const CHECKS: readonly (readonly [string, CheckFn])[] = [
   ['Chat channel topics allow publishing', chatTopics],
 ];
 
+/** What only an Incident Manager deployment relies on: replication set, contacts, plans, chat. */
+const INCIDENT_MANAGER_ONLY: readonly CheckFn[] = [
+  replicationSet,
+  contactChannels,
+  namesFree,
+  chatTopics,
+];
+
 /** Under OpsCenter, the Incident Manager checks give way to the backend and the subscriptions. */
 const OPSCENTER_CHECKS: readonly (readonly [string, CheckFn])[] = [
   ['Incident backend', backendChoice],
   ['Email subscriptions confirmed', subscriptionsConfirmed],
-  ...CHECKS.filter(
-    ([name]) => !['Incident Manager onboarded', 'Contact channels activated'].includes(name),
-  ),
+  ...CHECKS.filter(([, check]) => !INCIDENT_MANAGER_ONLY.includes(check)),
 ];
 
 const MARK: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
