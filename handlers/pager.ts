@@ -6,8 +6,9 @@
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { createPagerClients } from './aws/clients';
+import { CONNECTION_TIMEOUT_MS, createPagerClients, REQUEST_TIMEOUT_MS } from './aws/clients';
 import { appendToLog, getOpsItem } from './aws/opsitems';
 import { publishPage } from './aws/pages';
 import { channelKey, escalationStep, type Page } from './incident/paging';
@@ -31,6 +32,12 @@ export interface PagerOutput extends PagerInput {
   readonly waitSeconds: number;
   readonly reason?: string;
 }
+
+/**
+ * No page starts with less time left than this: a page is one Publish and a recorded entry (a
+ * write and a read, more when another writer interferes), each bounded by the SDK's timeouts.
+ */
+export const PAGE_MARGIN_MS = 4 * (CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS);
 
 export interface PagerDeps {
   readonly ssm: SSMClient;
@@ -63,7 +70,10 @@ export function pageMessage(
 }
 
 export function makeHandler(deps: PagerDeps) {
-  return async (event: unknown): Promise<PagerOutput> => {
+  return async (
+    event: unknown,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<PagerOutput> => {
     const input = parseOrThrow(inputSchema, event, 'escalation');
     const settings = deps.settings();
     const schedule = settings.schedules[input.detection] ?? [];
@@ -81,6 +91,14 @@ export function makeHandler(deps: PagerDeps) {
     let sent = input.sent;
     let known = item;
     for (const page of step.due) {
+      const left = context?.getRemainingTimeInMillis();
+      if (left !== undefined && left < PAGE_MARGIN_MS) {
+        // Answer before Lambda kills the invocation: the state machine looks again at once and
+        // sends the rest (pages are sent in order, so `sent` says where to resume).
+        const out: PagerOutput = { ...input, sent, done: false, waitSeconds: 1 };
+        logger.warn('escalation step cut short by the deadline', { ...out, left });
+        return out;
+      }
       await publish(
         deps.sns,
         settings,

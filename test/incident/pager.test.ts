@@ -3,7 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { pageSchedule } from '../../handlers/incident/paging';
 import { DATA_KEYS, opsItemRequest } from '../../handlers/incident/opsitem';
-import { makeHandler, type PagerOutput } from '../../handlers/pager';
+import { makeHandler, PAGE_MARGIN_MS, type PagerOutput } from '../../handlers/pager';
 import { ENV, pagerSettingsFromEnv } from '../../handlers/env';
 import { createOrFindOpsItem } from '../../handlers/aws/opsitems';
 import { fakeOpsCenter } from '../support/opscenter';
@@ -153,5 +153,30 @@ describe('pager', () => {
     expect(() => pagerSettingsFromEnv({ ...env, [ENV.pagerTopics]: JSON.stringify({}) })).toThrow(
       /pages alice\/email, which has no topic/,
     );
+  });
+});
+
+describe('pager near its deadline', () => {
+  it('answers before Lambda kills it, and the next look sends the rest in order', async () => {
+    // GIVEN a late first look with three pages due, and time for one page only
+    const { sns, id, handler, at } = await setup();
+    at(20);
+    let calls = 0;
+    const context = {
+      getRemainingTimeInMillis: () => (calls++ === 0 ? 60_000 : PAGE_MARGIN_MS - 1),
+    };
+
+    // WHEN
+    const first = await handler({ opsItemId: id, detection: 'rootActivity', sent: 0 }, context);
+    const rest = await handler(first);
+
+    // THEN
+    expect(first).toMatchObject({ done: false, sent: 1, waitSeconds: 1 });
+    expect(rest).toMatchObject({ done: true, sent: 3 });
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.TopicArn)).toEqual([
+      topic('alice/email'),
+      topic('alice/sms'),
+      topic('bob/email'),
+    ]);
   });
 });
