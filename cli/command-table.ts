@@ -219,15 +219,21 @@ const validate = defineCommand({
 
 const restore = defineCommand({
   name: 'restore',
-  summary: 'undo a remediation from its record on the incident (live)',
+  summary: 'undo a remediation from its record on the incident or OpsItem (live)',
   description:
-    'Undo a remediation from its record on the incident: re-authorize what was revoked and revoke what was authorized (authorizing first). Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
+    'Undo a remediation from its record on the incident (or, under incidents.backend opscenter, on the OpsItem): re-authorize what was revoked and revoke what was authorized (authorizing first). Give --incident or --ops-item, exactly one. Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
   options: {
     incident: {
       type: 'string',
       value: 'ARN',
-      description: 'the incident whose remediation to undo',
-      required: true,
+      description: 'the incident whose remediation to undo (Incident Manager)',
+      defaultText: 'none: give --incident or --ops-item',
+    },
+    'ops-item': {
+      type: 'string',
+      value: 'ID',
+      description: 'the OpsItem whose remediation to undo (incidents.backend opscenter)',
+      defaultText: 'none: give --incident or --ops-item',
     },
     group: {
       type: 'string',
@@ -244,6 +250,8 @@ const restore = defineCommand({
     ...AWS_OPTIONS,
   },
   async run(values) {
+    if ((values.incident === undefined) === (values['ops-item'] === undefined))
+      throw new UsageError('restore needs --incident ARN or --ops-item ID, exactly one of them');
     const { clientsFromArgs, explained } = load.aws();
     const { askOnTerminal, renderRestore, runRestore } = load.restore();
     const clients = clientsFromArgs(values);
@@ -251,7 +259,8 @@ const restore = defineCommand({
     const report = await explained(clients, () =>
       runRestore({
         clients,
-        incidentArn: values.incident,
+        ...(values.incident !== undefined ? { incidentArn: values.incident } : {}),
+        ...(values['ops-item'] !== undefined ? { opsItemId: values['ops-item'] } : {}),
         ...(values.group ? { groupId: values.group } : {}),
         yes: values.yes,
         dryRun: values['dry-run'],

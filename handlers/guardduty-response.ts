@@ -4,15 +4,19 @@
  * the finding concerns an EC2 instance at or above the configured severity (Critical by default).
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import { createEc2Client } from './aws/ec2';
 import {
+  addNote,
   incompleteReason,
   invocationContext,
+  recordsFor,
   revertForIncident,
 } from './respond/incident-response';
-import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
+import { createIncidentsClient } from './aws/incidents';
+import { createSsmClient } from './aws/opsitems';
 import type { GroupResult, RemediationLimits } from './policy/results';
 import { deadlineOf } from './respond/remediate';
 import { findingFacts, revertDecision, summarizeFinding, type Finding } from './incident/guardduty';
@@ -24,6 +28,11 @@ import { incidentRequestSchema, parseRequestOrThrow } from './shared/requests';
 export interface GuardDutyResponseDeps {
   readonly ec2: EC2Client;
   readonly incidents: SSMIncidentsClient;
+  /**
+   * OpsItems, for an OpsItem ID in place of the incident ARN.
+   * @default none: an OpsItem ID is refused
+   */
+  readonly ssm?: SSMClient;
   readonly policy: () => SecurityGroupPolicy;
   readonly limits: () => RemediationLimits;
   readonly revertMinSeverity: () => number | undefined;
@@ -48,10 +57,11 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
     const minSeverity = deps.revertMinSeverity();
     const arn = req.incidentRecordArn;
     const requestId = context?.awsRequestId;
-    const trigger = await readTrigger(deps.incidents, arn);
+    const records = recordsFor(deps, arn);
+    const trigger = await records.readTrigger();
     if (trigger.status !== 'event') {
-      const summary = `GuardDuty response could not read the finding that opened this incident: ${trigger.reason}. Open the finding in the GuardDuty console.`;
-      await addNote(deps.incidents, arn, summary, { requestId });
+      const summary = `GuardDuty response could not read the finding that opened this ${records.noun}: ${trigger.reason}. Open the finding in the GuardDuty console.`;
+      await addNote(records, summary, { requestId });
       throw new ResponseIncompleteError(summary);
     }
     const finding = findingFacts(trigger.event);
@@ -59,7 +69,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
     const summary = finding.sample
       ? `${summarizeFinding(finding)}. Sample finding received: detection, incident and runbook work end to end. Nothing was changed.`
       : `${summarizeFinding(finding)}. ${decision.revert ? 'Reverting the instance security groups to the policy.' : `Security groups not reverted: ${decision.reason}.`}`;
-    await addNote(deps.incidents, arn, summary, { details: { finding }, requestId });
+    await addNote(records, summary, { details: { finding }, requestId });
     logger.info('guardduty finding recorded', { incidentRecordArn: arn, finding, decision });
     if (!decision.revert) return { finding, reverted: false, results: [] };
 
@@ -82,6 +92,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
 export const handler = makeHandler({
   ec2: createEc2Client(),
   incidents: createIncidentsClient(),
+  ssm: createSsmClient(),
   policy: () => policyFromEnv(),
   limits: () => limitsFromEnv(),
   revertMinSeverity: () => revertMinSeverityFromEnv(),

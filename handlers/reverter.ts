@@ -4,6 +4,7 @@
  * and with an incident, record every step on its timeline.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
@@ -14,6 +15,7 @@ import {
   revertForIncident,
 } from './respond/incident-response';
 import { createIncidentsClient } from './aws/incidents';
+import { createSsmClient } from './aws/opsitems';
 import { isIncomplete, type GroupResult, type RemediationLimits } from './policy/results';
 import { deadlineOf, remediateGroups, type TimeBudget } from './respond/remediate';
 import { GROUP_ID } from './incident/targets';
@@ -21,7 +23,7 @@ import type { SecurityGroupPolicy } from './policy/policy';
 import { ENV, limitsFromEnv, policyFromEnv } from './env';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
-import { booleanText, incidentArn, parseRequestOrThrow, stringList } from './shared/requests';
+import { booleanText, incidentOrOpsItem, parseRequestOrThrow, stringList } from './shared/requests';
 
 const requestSchema = z
   .object({
@@ -30,7 +32,8 @@ const requestSchema = z
       'a list of security-group IDs',
     ).default([]),
     dryRun: booleanText.default(false),
-    incidentRecordArn: z.union([z.literal(''), incidentArn]).default(''),
+    // An incident record ARN, or an OpsItem ID under incidents.backend "opscenter".
+    incidentRecordArn: z.union([z.literal(''), incidentOrOpsItem]).default(''),
     involvedResources: stringList(z.string(), 'a list of resource ARNs').default([]),
   })
   .strict()
@@ -53,6 +56,11 @@ export interface ReverterResponse {
 export interface ReverterDeps {
   readonly ec2: EC2Client;
   readonly incidents: SSMIncidentsClient;
+  /**
+   * OpsItems, for an OpsItem ID in place of the incident ARN.
+   * @default none: an OpsItem ID is refused
+   */
+  readonly ssm?: SSMClient;
   readonly policy: () => SecurityGroupPolicy;
   readonly limits: () => RemediationLimits;
   /** @default DEFAULT_BUDGET (tests scale it down with a short fake deadline) */
@@ -126,6 +134,7 @@ const statuses = (results: readonly GroupResult[]) =>
 export const handler = makeHandler({
   ec2: createEc2Client(),
   incidents: createIncidentsClient(),
+  ssm: createSsmClient(),
   policy: () => policyFromEnv(),
   limits: () => limitsFromEnv(),
 });

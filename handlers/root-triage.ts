@@ -2,9 +2,12 @@
  * Lambda: root-activity triage. Records on the incident who acted as root, what, from where,
  * with or without MFA, and whether it worked. Changes nothing in the account.
  */
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
-import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
+import { createIncidentsClient } from './aws/incidents';
+import { createSsmClient } from './aws/opsitems';
+import { addNote, recordsFor } from './respond/incident-response';
 import {
   rootActivityFacts,
   summarizeRootActivity,
@@ -15,6 +18,11 @@ import { incidentRequestSchema, parseRequestOrThrow } from './shared/requests';
 
 export interface RootTriageDeps {
   readonly incidents: SSMIncidentsClient;
+  /**
+   * OpsItems, for an OpsItem ID in place of the incident ARN.
+   * @default none: an OpsItem ID is refused
+   */
+  readonly ssm?: SSMClient;
 }
 
 export interface RootTriageResponse {
@@ -35,18 +43,22 @@ export function makeHandler(deps: RootTriageDeps) {
     const req = parseRequestOrThrow(incidentRequestSchema, event);
     const arn = req.incidentRecordArn;
     const requestId = context?.awsRequestId;
-    const trigger = await readTrigger(deps.incidents, arn);
+    const records = recordsFor(deps, arn);
+    const trigger = await records.readTrigger();
     if (trigger.status !== 'event') {
-      const summary = `Root activity triage could not read the event that opened this incident: ${trigger.reason}. Look it up in CloudTrail event history.`;
-      await addNote(deps.incidents, arn, summary, { requestId });
+      const summary = `Root activity triage could not read the event that opened this ${records.noun}: ${trigger.reason}. Look it up in CloudTrail event history.`;
+      await addNote(records, summary, { requestId });
       throw new TriageIncompleteError(summary);
     }
     const activity = rootActivityFacts(trigger.event);
     const summary = summarizeRootActivity(activity);
-    await addNote(deps.incidents, arn, summary, { details: { activity }, requestId });
+    await addNote(records, summary, { details: { activity }, requestId });
     logger.info('root activity triaged', { incidentRecordArn: arn, activity });
     return { summary, activity };
   };
 }
 
-export const handler = makeHandler({ incidents: createIncidentsClient() });
+export const handler = makeHandler({
+  incidents: createIncidentsClient(),
+  ssm: createSsmClient(),
+});

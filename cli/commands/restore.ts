@@ -1,6 +1,7 @@
 /**
- * `first-responder restore --incident ARN [--group sg-…]`: the way back when a remediation got
- * something wrong. Reads the records the reverter wrote on the incident's timeline, and for each
+ * `first-responder restore --incident ARN | --ops-item ID [--group sg-…]`: the way back when a
+ * remediation got something wrong. Reads the records the reverter wrote on the incident's timeline
+ * (or its OpsItem, through the same record interface the handlers write with), and for each
  * remediated group re-authorizes exactly what was revoked and revokes what was authorized. It
  * shows the plan and asks before changing anything (--yes skips the question), applies it with
  * the reverter's own applyPlan (authorize first: the group never allows less than either state),
@@ -9,11 +10,14 @@
 import { createInterface } from 'node:readline/promises';
 import { applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
 import {
-  addNote,
   IncidentNotFoundError,
   incidentArnParts,
-  readTimelineEvents,
+  incidentRecords,
 } from '../../handlers/aws/incidents';
+import { OpsItemNotFoundError, opsItemRecords } from '../../handlers/aws/opsitems';
+import type { IncidentRecords } from '../../handlers/incident/records';
+import { addNote } from '../../handlers/respond/incident-response';
+import { OPS_ITEM_ID } from '../../handlers/shared/requests';
 import { GROUP_ID } from '../../handlers/incident/targets';
 import {
   NOTE_KIND,
@@ -73,7 +77,10 @@ export interface GroupRestore {
 export interface RestoreReport {
   /** False when a group could not be restored (failed, record only in the logs, not confirmed). */
   readonly ok: boolean;
-  readonly incidentArn: string;
+  /** The incident restored from (--incident), or */
+  readonly incidentArn?: string;
+  /** the OpsItem (--ops-item). */
+  readonly opsItemId?: string;
   /** Whether anything was changed. */
   readonly applied: boolean;
   readonly groups: readonly GroupRestore[];
@@ -85,7 +92,10 @@ export interface RestoreReport {
 
 export interface RestoreOptions {
   readonly clients: AwsClients;
-  readonly incidentArn: string;
+  /** The incident whose records to undo; give it or opsItemId, not both. */
+  readonly incidentArn?: string;
+  /** The OpsItem whose records to undo (incidents.backend "opscenter"). */
+  readonly opsItemId?: string;
   /** Only this group. @default every group with a record */
   readonly groupId?: string;
   /** Apply without asking. @default false */
@@ -117,17 +127,30 @@ const undoable = (r: RemediationRecord) =>
   changedSomething(r.status) && r.revoked.length + r.authorized.length > 0;
 
 export async function runRestore(options: RestoreOptions): Promise<RestoreReport> {
-  const { clients, incidentArn } = options;
-  if (!incidentArnParts(incidentArn))
+  const { clients, incidentArn, opsItemId } = options;
+  if ((incidentArn === undefined) === (opsItemId === undefined))
+    throw new InputError(
+      'give --incident ARN (Incident Manager) or --ops-item ID (OpsCenter), exactly one of them',
+    );
+  if (incidentArn !== undefined && !incidentArnParts(incidentArn))
     throw new InputError(
       `--incident: got ${JSON.stringify(incidentArn)}; an incident ARN looks like arn:aws:ssm-incidents::111122223333:incident-record/<response-plan>/<id> (Incident Manager console, or aws ssm-incidents list-incident-records)`,
+    );
+  if (opsItemId !== undefined && !OPS_ITEM_ID.test(opsItemId))
+    throw new InputError(
+      `--ops-item: got ${JSON.stringify(opsItemId)}; an OpsItem ID looks like oi-0123456789ab (OpsCenter console, or aws ssm describe-ops-items)`,
     );
   if (options.groupId !== undefined && !GROUP_ID.test(options.groupId))
     throw new InputError(
       `--group: got ${JSON.stringify(options.groupId)}; a security-group ID looks like sg-0123456789abcdef0`,
     );
   const region = await clients.resolveRegion();
-  const timeline = await readTimeline(clients, incidentArn, region);
+  const store =
+    incidentArn !== undefined
+      ? incidentRecords(clients.incidents(), incidentArn)
+      : opsItemRecords(clients.ssm(), opsItemId!);
+  const where = `${store.noun} ${store.id}`;
+  const timeline = await readTimeline(store, region);
 
   const restored = new Set(timeline.flatMap((e) => e.note?.restoredEvents ?? []));
   const logOnly = timeline.filter((e) => logOnlyGroup(e) !== undefined);
@@ -145,8 +168,8 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
     ];
     throw new InputError(
       options.groupId && groups.length
-        ? `incident ${incidentArn} has no remediation record for ${options.groupId}; groups with one: ${groups.join(', ')}`
-        : `incident ${incidentArn} has no remediation record from first-responder (nothing was reverted on it): nothing to restore`,
+        ? `${where} has no remediation record for ${options.groupId}; groups with one: ${groups.join(', ')}`
+        : `${where} has no remediation record from first-responder (nothing was reverted on it): nothing to restore`,
     );
   }
 
@@ -155,7 +178,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
     (a, b) => (b.eventTime?.getTime() ?? 0) - (a.eventTime?.getTime() ?? 0),
   );
   const groups: GroupRestore[] = [];
-  for (const e of entries) groups.push(await planRestore(clients, e, region, restored));
+  for (const e of entries) groups.push(await planRestore(clients, e, region, restored, store.noun));
 
   const planned = () => groups.filter((g) => g.status === 'planned');
   // Not ok: a group that could not be restored, or nothing left that restore could act on.
@@ -169,7 +192,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
     ok:
       groups.every((g) => g.status !== 'failed' && g.status !== 'log only') &&
       groups.some((g) => settled.has(g.status)),
-    incidentArn,
+    ...(incidentArn !== undefined ? { incidentArn } : { opsItemId }),
     groups,
     ...extra,
   });
@@ -194,30 +217,28 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
     if (g.status === 'planned') groups[i] = await applyGroup(clients, g);
 
   const done = groups.filter((g) => g.status === 'restored');
-  const note = done.length ? await writeNote(clients, incidentArn, done, options.now) : undefined;
+  const note = done.length ? await writeNote(clients, store, done, options.now) : undefined;
   return report({ applied: done.length > 0, ...(note ? { note } : {}) });
 }
 
-/** The timeline, through the handlers' own adapter, each event read by the records' one reader. */
-async function readTimeline(
-  clients: AwsClients,
-  incidentRecordArn: string,
-  region: string,
-): Promise<TimelineEntry[]> {
+/** The records, through the handlers' own adapter, each read by the records' one reader. */
+async function readTimeline(records: IncidentRecords, region: string): Promise<TimelineEntry[]> {
   let events;
   try {
-    events = await readTimelineEvents(clients.incidents(), incidentRecordArn);
+    events = await records.readRecords();
   } catch (err) {
-    if (err instanceof IncidentNotFoundError)
+    if (err instanceof IncidentNotFoundError || err instanceof OpsItemNotFoundError)
       throw new InputError(
-        `incident ${incidentRecordArn} does not exist in ${region} (or your role cannot see it): check the ARN, and --region for the incident's region`,
+        `${records.noun} ${records.id} does not exist in ${region} (or your role cannot see it): check the ${err instanceof IncidentNotFoundError ? 'ARN' : 'ID'}, and --region for the ${records.noun}'s region`,
         { cause: err },
       );
     // Name the IAM action, as the other live commands do, so a denied call says what to grant.
     if (err instanceof AwsCallError)
-      throw new AwsCallError(`ssm-incidents:${err.operation}`, errorMessage(err.cause), {
-        cause: err.cause,
-      });
+      throw new AwsCallError(
+        `${records.noun === 'OpsItem' ? 'ssm' : 'ssm-incidents'}:${err.operation}`,
+        errorMessage(err.cause),
+        { cause: err.cause },
+      );
     throw err;
   }
   return events.map(({ eventData, ...event }) => {
@@ -253,6 +274,8 @@ async function planRestore(
   e: TimelineEntry,
   fallbackRegion: string,
   restored: ReadonlySet<string>,
+  /** "incident" or "OpsItem", where the records are. */
+  noun: string,
 ): Promise<GroupRestore> {
   const region = regionFromReferences(e.references, fallbackRegion);
   const empty = { reauthorize: [], revoke: [], alreadyBack: [], alreadyGone: [], keptAsBefore: [] };
@@ -267,7 +290,7 @@ async function planRestore(
       ...base,
       groupId: logOnlyGroup(e)!,
       status: 'log only',
-      detail: `the record was too large for the timeline; its rules are only in the reverter's log (CloudWatch Logs group ${p.logGroup ?? '?'}, stream ${p.logStream ?? '?'}, request ${p.requestId ?? '?'}, line "revoking for …"): restore cannot proceed automatically; re-authorize the "revoke" rules of that line by hand`,
+      detail: `the record was too large for the ${noun === 'OpsItem' ? 'OpsItem' : 'timeline'}; its rules are only in the reverter's log (CloudWatch Logs group ${p.logGroup ?? '?'}, stream ${p.logStream ?? '?'}, request ${p.requestId ?? '?'}, line "revoking for …"): restore cannot proceed automatically; re-authorize the "revoke" rules of that line by hand`,
       ...empty,
     };
   }
@@ -278,7 +301,7 @@ async function planRestore(
       ...base,
       groupId,
       status: 'already restored',
-      detail: 'a restore note on the incident says this record was restored already',
+      detail: `a restore note on the ${noun} says this record was restored already`,
       ...empty,
     };
   const ec2 = clients.ec2(region);
@@ -379,7 +402,7 @@ async function applyGroup(clients: AwsClients, g: GroupRestore): Promise<GroupRe
 
 async function writeNote(
   clients: AwsClients,
-  incidentArn: string,
+  records: IncidentRecords,
   done: readonly GroupRestore[],
   now: () => Date = () => new Date(),
 ): Promise<string> {
@@ -402,10 +425,10 @@ async function writeNote(
       by,
       at,
     };
-    await addNote(clients.incidents(), incidentArn, summary, { details: { ...details } });
+    await addNote(records, summary, { details: { ...details } });
     return summary;
   } catch (err) {
-    return `the groups were restored, but the note could not be written on the incident: ${errorMessage(err)}`;
+    return `the groups were restored, but the note could not be written on the ${records.noun}: ${errorMessage(err)}`;
   }
 }
 
@@ -420,7 +443,12 @@ export async function askOnTerminal(question: string): Promise<boolean> {
 }
 
 export function renderRestore(report: RestoreReport): string {
-  const lines = [`restore for incident ${report.incidentArn}`, ''];
+  const lines = [
+    report.opsItemId !== undefined
+      ? `restore for OpsItem ${report.opsItemId}`
+      : `restore for incident ${report.incidentArn ?? ''}`,
+    '',
+  ];
   const list = (label: string, rules: readonly RuleJson[]) =>
     rules.map((r) => {
       const rule = ruleFromJson(r);
@@ -438,6 +466,7 @@ export function renderRestore(report: RestoreReport): string {
   lines.push('');
   if (report.reason) lines.push(report.reason);
   else if (!report.applied) lines.push('not applied yet');
-  if (report.note) lines.push(`timeline note: ${report.note}`);
+  if (report.note)
+    lines.push(`${report.opsItemId !== undefined ? 'OpsItem' : 'timeline'} note: ${report.note}`);
   return lines.join('\n');
 }

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-ssm-incidents';
 import { createHash } from 'node:crypto';
 import { clientSettings, type ClientTimeouts } from './clients';
-import { noteRecord } from '../incident/timeline';
+import type { IncidentRecords } from '../incident/records';
+import { fitsTimeline } from '../incident/timeline';
 import { parseTrigger, TRIGGER_EVENT_TYPE, type IncidentTrigger } from '../incident/trigger';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../shared/errors';
 
@@ -150,19 +151,6 @@ export function clientToken(...parts: (string | undefined)[]): string {
   return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 64);
 }
 
-/** A note on the timeline: a summary a person reads, with details for scripts. */
-export async function addNote(
-  client: SSMIncidentsClient,
-  incidentRecordArn: string,
-  summary: string,
-  options: { readonly details?: Record<string, unknown>; readonly requestId?: string } = {},
-): Promise<void> {
-  await addTimelineEvent(client, incidentRecordArn, {
-    eventData: noteRecord(summary, options.details),
-    clientToken: clientToken(incidentRecordArn, summary, options.requestId),
-  });
-}
-
 /** Adds a resource as a related item; one that is already there counts as added. */
 export async function addRelatedResource(
   client: SSMIncidentsClient,
@@ -192,4 +180,28 @@ export async function addRelatedResource(
 export function incidentArnParts(arn: string): { partition: string; account: string } | undefined {
   const m = /^arn:(aws[a-z-]*):ssm-incidents:[a-z0-9-]*:(\d{12}):incident-record\/.+$/.exec(arn);
   return m ? { partition: m[1]!, account: m[2]! } : undefined;
+}
+
+/** The incident's timeline as the response functions' record store. */
+export function incidentRecords(
+  client: SSMIncidentsClient,
+  incidentRecordArn: string,
+): IncidentRecords {
+  return {
+    id: incidentRecordArn,
+    noun: 'incident',
+    readTrigger: () => readTrigger(client, incidentRecordArn),
+    // Incident Manager passes the involved resources as the runbook's parameter.
+    involvedResources: () => Promise.resolve([]),
+    owner: () => Promise.resolve(incidentArnParts(incidentRecordArn)),
+    fits: fitsTimeline,
+    addRecord: (entry) =>
+      addTimelineEvent(client, incidentRecordArn, {
+        eventData: entry.eventData,
+        ...(entry.references ? { references: entry.references } : {}),
+        clientToken: entry.token,
+      }),
+    addRelatedResource: (arn, title) => addRelatedResource(client, incidentRecordArn, arn, title),
+    readRecords: () => readTimelineEvents(client, incidentRecordArn),
+  };
 }

@@ -7,20 +7,33 @@ import {
   CreateOpsItemCommand,
   DescribeOpsItemsCommand,
   GetOpsItemCommand,
+  SSMClient,
   UpdateOpsItemCommand,
   type OpsItem,
-  type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { clientSettings, type ClientTimeouts } from './clients';
 import {
   addToLog,
   DATA_KEYS,
+  fitsRecordValue,
   parseLog,
+  recordKey,
+  recordsIn,
   renderLog,
+  renderRecord,
+  renderResources,
+  resourcesIn,
   type DataValue,
   type LogEntry,
   type OpsItemRequest,
 } from '../incident/opsitem';
+import type { IncidentRecords } from '../incident/records';
+import { parseRawEvent } from '../incident/trigger';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../shared/errors';
+
+export function createSsmClient(options: ClientTimeouts = {}): SSMClient {
+  return new SSMClient(clientSettings(options));
+}
 
 /** The OpsItem does not exist (or this role cannot see it). */
 export class OpsItemNotFoundError extends InputError {
@@ -103,14 +116,39 @@ export async function putOperationalData(
   }
 }
 
-/** Tries to land an entry this often when other writers update the same log at once. */
-const LOG_ATTEMPTS = 3;
+/** Tries to land a write this often when other writers update the same OpsItem at once. */
+const WRITE_ATTEMPTS = 3;
 
 /**
- * Adds an entry to a bounded log kept in one operational-data value. Read, add, write, then read
- * again: a concurrent writer of the same key may have replaced the value, so the entry counts
- * as written only once a read shows it. Idempotent by the entry's id. Returns the OpsItem as
- * last read.
+ * Read, write, read again until a read shows the write: a concurrent writer of the same key may
+ * have replaced the value, and a lost answer hides whether the write landed. `next` says what to
+ * write given the OpsItem as read (undefined: it is there already); `landed` checks a read.
+ */
+async function writeUntilSeen(
+  client: SSMClient,
+  opsItemId: string,
+  what: string,
+  next: (item: OpsItem) => Record<string, DataValue> | undefined,
+  landed: (item: OpsItem) => boolean,
+  known?: OpsItem,
+): Promise<OpsItem> {
+  let item = known ?? (await getOpsItem(client, opsItemId));
+  for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+    const data = next(item);
+    if (!data) return item;
+    await putOperationalData(client, opsItemId, data);
+    item = await getOpsItem(client, opsItemId);
+    if (landed(item)) return item;
+  }
+  throw new AwsCallError(
+    'UpdateOpsItem',
+    `${what} on ${opsItemId} kept changing under ${WRITE_ATTEMPTS} writes; it is not recorded`,
+  );
+}
+
+/**
+ * Adds an entry to a bounded log kept in one operational-data value, idempotent by the entry's
+ * id; the entry counts as written only once a read shows it. Returns the OpsItem as last read.
  */
 export async function appendToLog(
   client: SSMClient,
@@ -119,19 +157,83 @@ export async function appendToLog(
   entry: LogEntry,
   known?: OpsItem,
 ): Promise<OpsItem> {
-  let item = known ?? (await getOpsItem(client, opsItemId));
-  for (let attempt = 1; attempt <= LOG_ATTEMPTS; attempt++) {
-    const next = addToLog(parseLog(item.OperationalData?.[key]?.Value), entry);
-    if (!next) return item;
-    await putOperationalData(client, opsItemId, {
-      [key]: { Value: renderLog(next), Type: 'String' },
-    });
-    item = await getOpsItem(client, opsItemId);
-    if (parseLog(item.OperationalData?.[key]?.Value).latest.some((e) => e.id === entry.id))
-      return item;
-  }
-  throw new AwsCallError(
-    'UpdateOpsItem',
-    `${key} on ${opsItemId} kept changing under ${LOG_ATTEMPTS} writes; entry ${entry.id} is not recorded`,
+  const logOf = (item: OpsItem) => parseLog(item.OperationalData?.[key]?.Value);
+  return writeUntilSeen(
+    client,
+    opsItemId,
+    `${key} entry ${entry.id}`,
+    (item) => {
+      const next = addToLog(logOf(item), entry);
+      return next ? { [key]: { Value: renderLog(next), Type: 'String' } } : undefined;
+    },
+    (item) => logOf(item).latest.some((e) => e.id === entry.id),
+    known,
   );
+}
+
+/**
+ * The OpsItem as the response functions' record store: the event from `/first-responder/event`,
+ * the resources from `/aws/resources`, each record under its own key (so concurrent writers never
+ * replace each other's), every write read back.
+ */
+export function opsItemRecords(client: SSMClient, opsItemId: string): IncidentRecords {
+  let read: Promise<OpsItem> | undefined;
+  const item = () => (read ??= getOpsItem(client, opsItemId));
+  return {
+    id: opsItemId,
+    noun: 'OpsItem',
+    readTrigger: async () =>
+      parseRawEvent((await item()).OperationalData?.[DATA_KEYS.event]?.Value),
+    involvedResources: async () =>
+      resourcesIn((await item()).OperationalData?.[DATA_KEYS.resources]?.Value),
+    owner: async () => {
+      const m = /^arn:(aws[a-z-]*):ssm:[a-z0-9-]*:(\d{12}):opsitem\//.exec(
+        (await item()).OpsItemArn ?? '',
+      );
+      return m ? { partition: m[1]!, account: m[2]! } : undefined;
+    },
+    fits: fitsRecordValue,
+    addRecord: async (entry) => {
+      const key = recordKey(entry.token);
+      const value = renderRecord({
+        at: new Date().toISOString(),
+        references: (entry.references ?? []).slice(0, 10),
+        eventData: entry.eventData,
+      });
+      await writeUntilSeen(
+        client,
+        opsItemId,
+        `record ${key}`,
+        (now) =>
+          now.OperationalData?.[key] ? undefined : { [key]: { Value: value, Type: 'String' } },
+        (now) => now.OperationalData?.[key] !== undefined,
+      );
+    },
+    addRelatedResource: async (arn) => {
+      const arnsOf = (now: OpsItem) =>
+        resourcesIn(now.OperationalData?.[DATA_KEYS.resources]?.Value);
+      await writeUntilSeen(
+        client,
+        opsItemId,
+        `${DATA_KEYS.resources} ${arn}`,
+        (now) =>
+          arnsOf(now).includes(arn)
+            ? undefined
+            : {
+                [DATA_KEYS.resources]: {
+                  Value: renderResources([...arnsOf(now), arn]),
+                  Type: 'SearchableString',
+                },
+              },
+        (now) => arnsOf(now).includes(arn),
+      );
+    },
+    readRecords: async () =>
+      recordsIn((await getOpsItem(client, opsItemId)).OperationalData).map(({ key, record }) => ({
+        eventId: key,
+        eventTime: new Date(record.at),
+        eventData: record.eventData,
+        references: record.references,
+      })),
+  };
 }

@@ -37,6 +37,8 @@ export const DATA_KEYS = {
   seenAgain: '/first-responder/seen-again',
   /** Every page the escalation sent: a bounded log. */
   pages: '/first-responder/pages',
+  /** The response functions' records (./timeline.ts), one key each: this prefix and a token. */
+  recordPrefix: '/first-responder/record/',
 } as const;
 
 export interface DataValue {
@@ -173,4 +175,75 @@ export function isAcknowledged(status: string | undefined): boolean {
 }
 
 /** OpsItem IDs: "oi-" and 12 hex digits. */
-export const OPS_ITEM_ID = /^oi-[0-9a-f]{12}$/;
+export { OPS_ITEM_ID } from '../shared/requests';
+
+/** A record kept in operational data: the timeline text, when, and the resources it is about. */
+export interface OpsItemRecord {
+  readonly at: string;
+  readonly references: readonly string[];
+  readonly eventData: string;
+}
+
+/** The key of one record: the prefix and 32 hex digits of its token (keys are at most 128). */
+export function recordKey(token: string): string {
+  return `${DATA_KEYS.recordPrefix}${token.slice(0, 32)}`;
+}
+
+export function renderRecord(record: OpsItemRecord): string {
+  return JSON.stringify(record);
+}
+
+/** Whether a record with this text fits in one value (the references and time take the rest). */
+export function fitsRecordValue(eventData: string): boolean {
+  // Room for the time and ten references: 11 x 256 bytes.
+  return Buffer.byteLength(JSON.stringify(eventData)) <= DATA_VALUE_MAX - 11 * 256;
+}
+
+/** Every record in an OpsItem's operational data, oldest first; others keys are ignored. */
+export function recordsIn(
+  data: Record<string, { Value?: string | undefined }> | undefined,
+): { readonly key: string; readonly record: OpsItemRecord }[] {
+  const out: { key: string; record: OpsItemRecord }[] = [];
+  for (const [key, value] of Object.entries(data ?? {})) {
+    if (!key.startsWith(DATA_KEYS.recordPrefix) || !value.Value) continue;
+    try {
+      const v = JSON.parse(value.Value) as Partial<OpsItemRecord>;
+      if (typeof v.eventData === 'string' && typeof v.at === 'string')
+        out.push({
+          key,
+          record: {
+            at: v.at,
+            eventData: v.eventData,
+            references: Array.isArray(v.references)
+              ? v.references.filter((r): r is string => typeof r === 'string')
+              : [],
+          },
+        });
+    } catch {
+      // Not ours, or damaged by hand: not a record.
+    }
+  }
+  return out.sort((a, b) => a.record.at.localeCompare(b.record.at) || a.key.localeCompare(b.key));
+}
+
+/** The ARNs in `/aws/resources` ([{"arn": …}]); none when it is missing or not that shape. */
+export function resourcesIn(value: string | undefined): string[] {
+  if (!value) return [];
+  try {
+    const v = JSON.parse(value) as unknown;
+    return Array.isArray(v)
+      ? v.flatMap((r) =>
+          typeof r === 'object' && r !== null && typeof (r as { arn?: unknown }).arn === 'string'
+            ? [(r as { arn: string }).arn]
+            : [],
+        )
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `/aws/resources` with `arn` added. */
+export function renderResources(arns: readonly string[]): string {
+  return JSON.stringify([...new Set(arns)].map((arn) => ({ arn })));
+}

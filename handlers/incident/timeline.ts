@@ -15,6 +15,10 @@ export const RECORD_KIND = 'first-responder/security-group';
 export const RECORD_IN_LOG_KIND = 'first-responder/security-group-in-log';
 export const NOTE_KIND = 'first-responder/note';
 
+/** Whether a record's text fits in a timeline event. */
+export const fitsTimeline = (eventData: string): boolean =>
+  eventData.length <= TIMELINE_EVENT_DATA_MAX;
+
 /** Where the complete record is when it does not fit on the timeline. */
 export interface LogPointer {
   readonly logGroup?: string;
@@ -142,7 +146,11 @@ export function summarize(result: GroupResult): string {
  * The timeline record for one group: complete when it fits in a timeline event; otherwise the
  * before-state is left out and the record points to the log line that has everything.
  */
-export function remediationRecord(result: GroupResult, pointer: LogPointer): string {
+export function remediationRecord(
+  result: GroupResult,
+  pointer: LogPointer,
+  fits: (eventData: string) => boolean = fitsTimeline,
+): string {
   const record: RemediationRecord = {
     kind: RECORD_KIND,
     version: 1,
@@ -155,14 +163,14 @@ export function remediationRecord(result: GroupResult, pointer: LogPointer): str
     ...(result.before ? { before: [...result.before] } : {}),
   };
   const full = JSON.stringify(record);
-  if (full.length <= TIMELINE_EVENT_DATA_MAX) return full;
+  if (fits(full)) return full;
   const { before: _before, ...rest } = record;
   const short = JSON.stringify({
     ...rest,
     beforeCount: result.before?.length ?? 0,
     fullRecord: pointer,
   });
-  if (short.length <= TIMELINE_EVENT_DATA_MAX) return short;
+  if (fits(short)) return short;
   // Even the changes do not fit: the counts and the pointer, as data.
   const inLog: RecordInLog = {
     kind: RECORD_IN_LOG_KIND,
@@ -177,9 +185,13 @@ export function remediationRecord(result: GroupResult, pointer: LogPointer): str
   return JSON.stringify(inLog);
 }
 
-export function noteRecord(summary: string, details: Record<string, unknown> = {}): string {
+export function noteRecord(
+  summary: string,
+  details: Record<string, unknown> = {},
+  fits: (eventData: string) => boolean = fitsTimeline,
+): string {
   const text = JSON.stringify({ kind: NOTE_KIND, version: 1, summary, ...details });
-  return text.length <= TIMELINE_EVENT_DATA_MAX
+  return fits(text)
     ? text
     : JSON.stringify({ kind: NOTE_KIND, version: 1, summary: summary.slice(0, 4000) });
 }

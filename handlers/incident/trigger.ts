@@ -34,6 +34,16 @@ export function parseTrigger(eventData: string | undefined): IncidentTrigger {
       status: 'missing',
       reason: 'the trigger carries no raw event (it was not opened by EventBridge)',
     };
+  return parseRawEvent(raw);
+}
+
+/**
+ * Reads the original event as text (a trigger's rawData, or the OpsItem's `/first-responder/event`,
+ * which the intake fills from the same rawData); never throws.
+ */
+export function parseRawEvent(raw: string | undefined): IncidentTrigger {
+  if (raw === undefined || raw === '')
+    return { status: 'missing', reason: 'no event is recorded where the incident keeps it' };
   try {
     const event: unknown = JSON.parse(raw);
     if (isRecord(event)) return { status: 'event', event };

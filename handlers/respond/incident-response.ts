@@ -1,28 +1,55 @@
 /**
  * From an incident to reverted groups, with everything recorded on the incident: resolve the
- * targets, revert them, and write one timeline record per group plus notes for the rest.
+ * targets, revert them, and write one record per group plus notes for the rest, on the incident's
+ * timeline (Incident Manager) or its OpsItem (OpsCenter), through one interface.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
+import type { IncidentRecords } from '../incident/records';
 import { resolveTargets, type Targets } from '../incident/targets';
-import { remediationRecord, type LogPointer } from '../incident/timeline';
+import { noteRecord, remediationRecord, type LogPointer } from '../incident/timeline';
 import type { IncidentTrigger } from '../incident/trigger';
+import { InputError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { OPS_ITEM_ID } from '../shared/requests';
 import { instanceGroupIds } from '../aws/ec2';
-import {
-  addNote,
-  addRelatedResource,
-  addTimelineEvent,
-  clientToken,
-  incidentArnParts,
-  readTrigger,
-} from '../aws/incidents';
+import { clientToken, incidentRecords } from '../aws/incidents';
+import { opsItemRecords } from '../aws/opsitems';
 import { DEFAULT_LIMITS, isIncomplete, type GroupResult } from '../policy/results';
 import { remediateGroups, type RemediationOptions } from './remediate';
 
 export interface IncidentClients {
   readonly ec2: EC2Client;
   readonly incidents: SSMIncidentsClient;
+  /**
+   * OpsItems (incidents.backend "opscenter").
+   * @default none: an OpsItem ID is refused
+   */
+  readonly ssm?: SSMClient;
+}
+
+/** The record store of an incident ARN or an OpsItem ID (the runbook passes either). */
+export function recordsFor(
+  clients: Pick<IncidentClients, 'incidents' | 'ssm'>,
+  id: string,
+): IncidentRecords {
+  if (!OPS_ITEM_ID.test(id)) return incidentRecords(clients.incidents, id);
+  if (!clients.ssm)
+    throw new InputError(`${id} is an OpsItem ID, but this function was given no SSM client`);
+  return opsItemRecords(clients.ssm, id);
+}
+
+/** A note: a summary a person reads, with details for scripts; written once per invocation. */
+export async function addNote(
+  records: IncidentRecords,
+  summary: string,
+  options: { readonly details?: Record<string, unknown>; readonly requestId?: string } = {},
+): Promise<void> {
+  await records.addRecord({
+    eventData: noteRecord(summary, options.details, records.fits),
+    token: clientToken(records.id, summary, options.requestId),
+  });
 }
 
 export interface IncidentRequest {
@@ -66,7 +93,8 @@ export async function revertForIncident(
   known?: IncidentTrigger,
 ): Promise<IncidentOutcome> {
   const arn = req.incidentRecordArn;
-  const parts = incidentArnParts(arn);
+  const records = recordsFor(clients, arn);
+  const parts = await records.owner();
   const groupArn = (id: string) =>
     parts
       ? `arn:${parts.partition}:ec2:${req.region}:${parts.account}:security-group/${id}`
@@ -74,15 +102,14 @@ export async function revertForIncident(
   const notes: string[] = [];
   const note = async (summary: string, details: Record<string, unknown> = {}) => {
     notes.push(summary);
-    await addNote(clients.incidents, arn, summary, { details, requestId: req.pointer.requestId });
+    await addNote(records, summary, { details, requestId: req.pointer.requestId });
   };
 
-  const trigger = req.groupIds.length
-    ? undefined
-    : (known ?? (await readTrigger(clients.incidents, arn)));
+  const trigger = req.groupIds.length ? undefined : (known ?? (await records.readTrigger()));
+  const named = req.groupIds.length ? [] : await records.involvedResources();
   const targets = resolveTargets({
     ...(trigger ? { trigger } : {}),
-    involvedResources: req.involvedResources,
+    involvedResources: [...new Set([...req.involvedResources, ...named])],
     explicitGroupIds: req.groupIds,
   });
   const groupIds = [
@@ -123,18 +150,13 @@ export async function revertForIncident(
   const results = await remediateGroups(clients.ec2, groupIds, options);
   for (const result of results) {
     const resource = groupArn(result.groupId);
-    await addTimelineEvent(clients.incidents, arn, {
-      eventData: remediationRecord(result, req.pointer),
+    await records.addRecord({
+      eventData: remediationRecord(result, req.pointer, records.fits),
       ...(resource ? { references: [resource] } : {}),
-      clientToken: clientToken(arn, result.groupId, result.status, req.pointer.requestId),
+      token: clientToken(arn, result.groupId, result.status, req.pointer.requestId),
     });
     if (resource && result.status !== 'gone')
-      await addRelatedResource(
-        clients.incidents,
-        arn,
-        resource,
-        `Security group ${result.groupId}`,
-      );
+      await records.addRelatedResource(resource, `Security group ${result.groupId}`);
   }
   const ok = !results.some(isIncomplete);
   return { ok, targets, results, notes };

@@ -7,6 +7,8 @@ import { InputError } from './errors';
 import { parseOrThrow, ValidationError } from './validation';
 
 export const INCIDENT_ARN = /^arn:aws[a-z-]*:ssm-incidents::\d{12}:incident-record\/[^/]+\/[^/]+$/;
+/** OpsItem IDs as the SSM API reference documents OpsItemId: ^(oi)-[0-9a-f]{12}$. */
+export const OPS_ITEM_ID = /^(oi)-[0-9a-f]{12}$/;
 
 const fromJsonText = (v: unknown): unknown =>
   typeof v === 'string' && v.trim().startsWith('[') ? (JSON.parse(v) as unknown) : v;
@@ -22,10 +24,18 @@ export const incidentArn = z.string({ error: 'an incident record ARN' }).regex(I
   error: 'an incident record ARN: arn:aws:ssm-incidents::ACCOUNT:incident-record/PLAN/ID',
 });
 
+/** Where the runbook's incident lives: an Incident Manager record, or an OpsItem (opscenter). */
+export const incidentOrOpsItem = z
+  .string({ error: 'an incident record ARN or an OpsItem ID' })
+  .refine((v) => INCIDENT_ARN.test(v) || OPS_ITEM_ID.test(v), {
+    error:
+      'an incident record ARN (arn:aws:ssm-incidents::ACCOUNT:incident-record/PLAN/ID) or an OpsItem ID (oi- and 12 hex digits)',
+  });
+
 /** The request every incident runbook sends. */
 export const incidentRequestSchema = z
   .object({
-    incidentRecordArn: incidentArn,
+    incidentRecordArn: incidentOrOpsItem,
     involvedResources: stringList(z.string(), 'a list of resource ARNs').default([]),
   })
   .strict();
