@@ -36,7 +36,7 @@ export interface IncidentRecords {
   /** Partition and account of the incident, for resource ARNs; undefined when unknown. */
   owner(): Promise<{ readonly partition: string; readonly account: string } | undefined>;
   /** Whether a record's text fits where this backend keeps one. */
-  fits(eventData: string): boolean;
+  readonly fits: (eventData: string) => boolean;
   addRecord(entry: RecordEntry): Promise<void>;
   addRelatedResource(resourceArn: string, title: string): Promise<void>;
   readRecords(): Promise<StoredRecord[]>;
