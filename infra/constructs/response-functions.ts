@@ -49,6 +49,8 @@ export const TIMELINE_ACTIONS = [
   'ssm-incidents:CreateTimelineEvent',
   'ssm-incidents:UpdateRelatedItems',
 ];
+/** What the handlers do on an OpsItem (incidents.backend "opscenter"): read it, write records. */
+export const OPSITEM_ACTIONS = ['ssm:GetOpsItem', 'ssm:UpdateOpsItem'];
 
 export interface ResponseFunctionsProps {
   /** Prefix of names, e.g. "first-responder". */
@@ -84,6 +86,12 @@ export interface ResponseFunctionsProps {
    * @default the handler's default (9, Critical only)
    */
   readonly guardDutyRevertMinSeverity?: number | 'never';
+  /**
+   * incidents.backend "opscenter": the runbooks pass an OpsItem ID, and the functions read the
+   * OpsItem and write their records on it instead of an incident's timeline.
+   * @default false
+   */
+  readonly opsCenter?: boolean;
 }
 
 export class ResponseFunctions extends Construct {
@@ -175,7 +183,18 @@ export class ResponseFunctions extends Construct {
           }),
         );
       const plans = plansOf(functionId);
-      if (may('incidentTimeline') && plans.length)
+      const opsCenter = props.opsCenter ?? false;
+      if (may('incidentTimeline') && opsCenter)
+        statements.push(
+          new iam.PolicyStatement({
+            sid: 'OpsItemRecords',
+            actions: OPSITEM_ACTIONS,
+            resources: [
+              stack.formatArn({ service: 'ssm', resource: 'opsitem', resourceName: '*' }),
+            ],
+          }),
+        );
+      if (may('incidentTimeline') && !opsCenter && plans.length)
         statements.push(
           new iam.PolicyStatement({
             sid: 'IncidentTimeline',
@@ -271,7 +290,13 @@ export class ResponseFunctions extends Construct {
               'Revoking and authorizing ingress also acts on the rules of a group, which are only known when an incident names the group.',
           },
         );
-      if (may('incidentTimeline'))
+      if (may('incidentTimeline') && opsCenter)
+        acks.push({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:opsitem/*]`,
+          reason:
+            'OpsItems are opened at run time by the intake; the function reads and records on the one its runbook names.',
+        });
+      if (may('incidentTimeline') && !opsCenter)
         for (const name of plans)
           acks.push({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,

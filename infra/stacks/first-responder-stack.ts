@@ -66,6 +66,7 @@ export class FirstResponderStack extends Stack {
         ? { maxGroupsPerCall: config.remediation.maxGroupsPerCall }
         : {}),
       guardDutyRevertMinSeverity: config.remediation.guardDutyRevertMinSeverity,
+      opsCenter: config.incidents.backend === 'opscenter',
     });
 
     const opsCenter = config.incidents.backend === 'opscenter';

@@ -18,7 +18,7 @@
  * - dynamodb:      https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
  * - sqs:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
  * The same data, machine-readable: https://servicereference.us-east-1.amazonaws.com/v1/<prefix>/<prefix>.json
- * Read for issue 9 (2026-11). When the app uses a new action, add it here from those pages.
+ * Read for issue 9 (2026-11); ssm:GetOpsItem and ssm:UpdateOpsItem (resource type opsitem*) for issue 14. When the app uses a new action, add it here from those pages.
  */
 
 /** A resource type, and which policy resources (as resolved by the test) cover it. */
@@ -52,6 +52,7 @@ export const TYPES = {
     name: 'ssm automation-definition',
     covers: arn('ssm', 'automation-definition/[^:]+:.+'),
   },
+  opsItem: { name: 'ssm opsitem', covers: arn('ssm', 'opsitem/.+') },
   automationExecution: {
     name: 'ssm automation-execution',
     covers: arn('ssm', 'automation-execution/.+'),
@@ -91,6 +92,9 @@ export const SERVICE_AUTHORIZATION: Readonly<Record<string, ActionEntry>> = {
   'ssm:StartAutomationExecution': {
     required: [TYPES.automationDefinition, TYPES.automationExecution, TYPES.document],
   },
+  // ssm: the response functions read the OpsItem and record on it (incidents.backend opscenter).
+  'ssm:GetOpsItem': { required: [TYPES.opsItem] },
+  'ssm:UpdateOpsItem': { required: [TYPES.opsItem] },
   // ec2: the writes act on the group (tags, conditions) and optionally its rules.
   'ec2:AuthorizeSecurityGroupIngress': {
     required: [TYPES.securityGroup],
