@@ -195,17 +195,20 @@ export function opsItemRecords(client: SSMClient, opsItemId: string): IncidentRe
     fits: fitsRecordValue,
     addRecord: async (entry) => {
       const key = recordKey(entry.token);
-      const value = renderRecord({
-        at: new Date().toISOString(),
-        references: (entry.references ?? []).slice(0, 10),
-        eventData: entry.eventData,
-      });
+      const at = new Date().toISOString();
+      const value = (now: OpsItem) =>
+        renderRecord({
+          at,
+          n: recordsIn(now.OperationalData).length + 1,
+          references: (entry.references ?? []).slice(0, 10),
+          eventData: entry.eventData,
+        });
       await writeUntilSeen(
         client,
         opsItemId,
         `record ${key}`,
         (now) =>
-          now.OperationalData?.[key] ? undefined : { [key]: { Value: value, Type: 'String' } },
+          now.OperationalData?.[key] ? undefined : { [key]: { Value: value(now), Type: 'String' } },
         (now) => now.OperationalData?.[key] !== undefined,
       );
     },

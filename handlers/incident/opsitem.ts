@@ -180,6 +180,8 @@ export { OPS_ITEM_ID } from '../shared/requests';
 /** A record kept in operational data: the timeline text, when, and the resources it is about. */
 export interface OpsItemRecord {
   readonly at: string;
+  /** Its place among the records the writer saw (ties of `at` within one invocation). */
+  readonly n: number;
   readonly references: readonly string[];
   readonly eventData: string;
 }
@@ -213,6 +215,7 @@ export function recordsIn(
           key,
           record: {
             at: v.at,
+            n: typeof v.n === 'number' ? v.n : 0,
             eventData: v.eventData,
             references: Array.isArray(v.references)
               ? v.references.filter((r): r is string => typeof r === 'string')
@@ -223,7 +226,12 @@ export function recordsIn(
       // Not ours, or damaged by hand: not a record.
     }
   }
-  return out.sort((a, b) => a.record.at.localeCompare(b.record.at) || a.key.localeCompare(b.key));
+  return out.sort(
+    (a, b) =>
+      a.record.at.localeCompare(b.record.at) ||
+      a.record.n - b.record.n ||
+      a.key.localeCompare(b.key),
+  );
 }
 
 /** The ARNs in `/aws/resources` ([{"arn": …}]); none when it is missing or not that shape. */

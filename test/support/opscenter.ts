@@ -101,3 +101,47 @@ export function fakeOpsCenter(clock: () => Date = () => new Date()): FakeOpsCent
     },
   };
 }
+
+/**
+ * An OpsItem as the intake opens it (handlers/incident/opsitem.ts): the event in
+ * `/first-responder/event`, the resources in `/aws/resources`, the ARN GetOpsItem answers with.
+ */
+export function givenOpsItem(
+  fake: FakeOpsCenter,
+  event: unknown,
+  options: { readonly id?: string; readonly resources?: readonly string[] } = {},
+): string {
+  const id = options.id ?? 'oi-0123456789ab';
+  fake.items.set(id, {
+    OpsItemId: id,
+    OpsItemArn: `arn:aws:ssm:us-east-1:111122223333:opsitem/${id}`,
+    Title: 'first-responder test',
+    Source: 'first-responder',
+    Status: 'Open',
+    OperationalData: {
+      '/first-responder/event': {
+        Value: typeof event === 'string' ? event : JSON.stringify(event),
+        Type: 'String',
+      },
+      ...(options.resources
+        ? {
+            '/aws/resources': {
+              Value: JSON.stringify(options.resources.map((arn) => ({ arn }))),
+              Type: 'SearchableString',
+            },
+          }
+        : {}),
+    },
+  });
+  return id;
+}
+
+/** What first-responder recorded on an OpsItem, oldest first, each record's JSON parsed. */
+export function recordsOn(fake: FakeOpsCenter, id: string): Record<string, unknown>[] {
+  const data = fake.items.get(id)?.OperationalData ?? {};
+  return Object.entries(data)
+    .filter(([key]) => key.startsWith('/first-responder/record/'))
+    .map(([, v]) => JSON.parse(v.Value!) as { at: string; n: number; eventData: string })
+    .sort((a, b) => a.at.localeCompare(b.at) || a.n - b.n)
+    .map((r) => JSON.parse(r.eventData) as Record<string, unknown>);
+}
