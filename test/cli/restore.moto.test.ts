@@ -26,6 +26,8 @@ import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { fakeTimeline, INCIDENT_ARN, mockSts, type FakeTimeline } from './support';
 import { EXAMPLE_POLICY } from '../support/groups';
+import { fakeOpsCenter, givenOpsItem, recordsOn } from '../support/opscenter';
+import { readFileSync } from 'node:fs';
 
 const ROOT = join(__dirname, '..', '..');
 const POLICY = EXAMPLE_POLICY;
@@ -188,4 +190,66 @@ it('a second restore finds its own note and leaves the group as it was', async (
   // THEN it finds its own note and leaves the group as before
   expect(again.groups[0]!.status).toBe('already restored');
   expect(await state(groupId)).toEqual(before);
+});
+
+it('under OpsCenter: the reverter reads the event from the OpsItem, restore --ops-item puts the group back', async () => {
+  // GIVEN a world-open group in moto, and an OpsItem the intake opened for the event that
+  // opened it (a real CloudTrail AuthorizeSecurityGroupIngress, pointed at this group)
+  const ops = fakeOpsCenter();
+  try {
+    const groupId = await worldOpenGroup();
+    const before = await state(groupId);
+    const event = readFileSync(
+      join(ROOT, 'test/fixtures/events/authorize-ingress-world-by-assumed-role.json'),
+      'utf8',
+    ).replaceAll('sg-01f414f5313452cd1', groupId);
+    const id = givenOpsItem(ops, event);
+
+    // WHEN the runbook invokes the reverter with the OpsItem ID only, as the intake starts it
+    process.env.AWS_REGION = 'us-east-1';
+    const reverter = makeHandler({
+      ec2,
+      incidents: new SSMIncidentsClient({ region: 'us-east-1' }),
+      ssm: ops.client,
+      policy: () => POLICY,
+      limits: () => DEFAULT_LIMITS,
+    });
+    const res = await reverter({ incidentRecordArn: id }, { awsRequestId: 'opsitem-1' });
+    const afterRevert = await state(groupId);
+    // and restore --ops-item runs from the record on the OpsItem, against the same moto
+    const report = await runRestore({
+      clients: createAwsClients({ region: 'us-east-1', clientConfig: moto.clientConfig }),
+      opsItemId: id,
+      yes: true,
+    });
+
+    // THEN the reverter narrowed the group and recorded its complete before-state on the OpsItem
+    expect(res.results).toEqual([expect.objectContaining({ groupId, status: 'remediated' })]);
+    expect(afterRevert).not.toEqual(before);
+    const [record, note] = recordsOn(ops, id);
+    expect(record).toMatchObject({ kind: 'first-responder/security-group', groupId });
+    expect((record as { before: unknown[] }).before).toHaveLength(before.length);
+    // AND restore put back exactly what was there, and said so on the OpsItem
+    expect(await state(groupId)).toEqual(before);
+    expect(report).toMatchObject({ ok: true, applied: true, opsItemId: id });
+    expect(report.groups[0]).toMatchObject({ groupId, status: 'restored' });
+    expect(note).toMatchObject({
+      kind: 'first-responder/note',
+      restoredEvents: [report.groups[0]!.eventId],
+    });
+    expect(renderRestore(report)).toMatch(new RegExp(`^restore for OpsItem ${id}`));
+    // AND nothing was written on Incident Manager
+    expect(timeline.written()).toEqual([]);
+
+    // WHEN restore --ops-item runs again THEN it finds its own note and changes nothing
+    const again = await runRestore({
+      clients: createAwsClients({ region: 'us-east-1', clientConfig: moto.clientConfig }),
+      opsItemId: id,
+      yes: true,
+    });
+    expect(again.groups[0]!.status).toBe('already restored');
+    expect(await state(groupId)).toEqual(before);
+  } finally {
+    ops.mock.restore();
+  }
 });
