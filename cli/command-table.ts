@@ -239,7 +239,7 @@ const restore = defineCommand({
       type: 'string',
       value: 'SG',
       description: 'only this security group',
-      defaultText: 'every group with a record on the incident',
+      defaultText: 'every group with a record on the incident or OpsItem',
     },
     'dry-run': { type: 'boolean', description: 'show the plan and change nothing' },
     yes: {

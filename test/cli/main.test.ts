@@ -64,6 +64,16 @@ describe('bad input: exit 2, one line on stderr, nothing on stdout', () => {
     ['an option of another command', ['plan', '--tripwire'], "Unknown option '--tripwire'"],
     ['a missing value', ['validate', '--interval'], "Option '--interval <value>' argument missing"],
     [
+      'restore without --incident or --ops-item',
+      ['restore', '--yes'],
+      'restore needs --incident ARN or --ops-item ID, exactly one of them',
+    ],
+    [
+      'restore with both --incident and --ops-item',
+      ['restore', '--incident', 'arn:x', '--ops-item', 'oi-0123456789ab'],
+      'restore needs --incident ARN or --ops-item ID, exactly one of them',
+    ],
+    [
       'a bad value',
       ['validate', '--interval', '0'],
       '--interval: got "0"; a whole number of seconds from 1 to 300 (first-responder validate --help)',

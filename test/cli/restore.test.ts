@@ -292,6 +292,12 @@ describe('restore refuses bad input with one clear line', () => {
     );
   });
 
+  it('an OpsItem ID that is not one', async () => {
+    await expect(restore({ incidentArn: undefined, opsItemId: 'oi-XYZ' })).rejects.toThrow(
+      /--ops-item: got "oi-XYZ"; an OpsItem ID looks like oi-0123456789ab/,
+    );
+  });
+
   it('an unknown incident', async () => {
     // GIVEN an incident Incident Manager does not know
     const other = INCIDENT_ARN.replace('6ebcc812', '00000000');
