@@ -97,6 +97,8 @@ const REGION_HELP = `a region where Incident Manager and its contacts exist: ${I
 const incidentManagerRegion = z
   .string({ error: REGION_HELP })
   .regex(new RegExp(`^(${INCIDENT_MANAGER_REGIONS.join('|')})$`), { error: REGION_HELP });
+/** PutMetricAlarm's AlarmActions: at most 5 (the CloudWatch API reference). */
+const MAX_ALARM_ACTIONS = 5;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]{36}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -603,6 +605,24 @@ const configSchema = z
       })
       .strict()
       .prefault({}),
+    alarms: z
+      .object({
+        /**
+         * Standard SNS topics the app's operational alarms notify (the intake's dead-letter queue:
+         * an event that could not become an incident). CloudWatch takes at most 5 alarm actions.
+         * @default the response plans' notification topics; with none, the alarm notifies nobody
+         * and synth warns
+         */
+        topicArns: z
+          .array(standardTopic, { error: 'a list of SNS topic ARNs' })
+          .min(1, { error: 'list 1 to 5 topics, or leave the field out' })
+          .max(MAX_ALARM_ACTIONS, {
+            error: `a CloudWatch alarm takes at most ${MAX_ALARM_ACTIONS} actions`,
+          })
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     logs: z
       .object({
         /**
@@ -960,6 +980,18 @@ export function responsePlansOf(config: ParsedConfig): ResponsePlanConfig[] {
       ...(p.chatChannelTopicArns ? { chatChannelTopicArns: p.chatChannelTopicArns } : {}),
     };
   });
+}
+
+/**
+ * Where the app's operational alarms notify: alarms.topicArns, else the response plans'
+ * notification topics (distinct, at most MAX_ALARM_ACTIONS); empty when there are neither.
+ */
+export function alarmTopicsOf(config: ParsedConfig): string[] {
+  if (config.alarms.topicArns) return [...config.alarms.topicArns];
+  const fromPlans = responsePlansOf(config).flatMap((p) =>
+    p.notificationTopicArn ? [p.notificationTopicArn] : [],
+  );
+  return [...new Set(fromPlans)].slice(0, MAX_ALARM_ACTIONS);
 }
 
 /** The app's region: the configuration's, else the CLI's, else us-east-1. */
