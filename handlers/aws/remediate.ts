@@ -4,10 +4,12 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { isExempt, planGroup, type Plan } from '../policy/planner';
+import { quotaProblem } from '../policy/quota';
 import type { SecurityGroupPolicy } from '../policy/policy';
 import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { ValidationError } from '../shared/validation';
 import { ApplyError, applyPlan, describeGroup, describeRules } from './ec2';
 
 export type GroupStatus =
@@ -40,6 +42,8 @@ export interface RemediationLimits {
   readonly maxRevokesPerGroup: number;
   /** @default 20 */
   readonly maxGroupsPerCall: number;
+  /** EC2's inbound-rule quota per group, if the account raised it. @default 60 */
+  readonly maxInboundRulesPerGroup?: number;
 }
 
 export const DEFAULT_LIMITS: RemediationLimits = { maxRevokesPerGroup: 50, maxGroupsPerCall: 20 };
@@ -59,6 +63,11 @@ function json(plan: Plan) {
     after: plan.after.map(ruleToJson),
     reasons: [...plan.authorize, ...plan.revoke].map((c) => c.reason),
   };
+}
+
+/** A group EC2 described with a rule this version cannot read is not planned without it. */
+function unreadable(err: ValidationError): string {
+  return `EC2 described the group in a shape this version does not read, so it was not planned (a rule could be missed); nothing was changed: ${err.summary}`;
 }
 
 export async function remediateGroup(
@@ -84,7 +93,13 @@ export async function remediateGroup(
   if (!read.found)
     return { groupId, status: 'gone', reason: 'the group no longer exists', ...empty, calls: 1 };
 
-  const tagged = snapshotFromDescribe(read.group);
+  let tagged;
+  try {
+    tagged = snapshotFromDescribe(read.group);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    return { groupId, status: 'refused', reason: unreadable(err), ...empty, calls: 1 };
+  }
   if (isExempt(tagged, options.policy))
     return {
       groupId,
@@ -97,12 +112,16 @@ export async function remediateGroup(
   let calls = 2;
   let plan: Plan;
   let before: RuleJson[];
+  let quota: string | undefined;
   try {
     const snapshot = snapshotFromDescribe(read.group, await describeRules(ec2, groupId));
     before = snapshot.ingress.map(ruleToJson);
     plan = planGroup(snapshot, options.policy);
+    quota = quotaProblem(snapshot.ingress, plan, limits.maxInboundRulesPerGroup);
   } catch (err) {
-    return { groupId, status: 'failed', reason: errorMessage(err), ...empty, calls };
+    const refused = err instanceof ValidationError;
+    const reason = refused ? unreadable(err) : errorMessage(err);
+    return { groupId, status: refused ? 'refused' : 'failed', reason, ...empty, calls };
   }
   const p = json(plan);
   if (plan.compliant)
@@ -112,6 +131,16 @@ export async function remediateGroup(
       groupId,
       status: 'refused',
       reason: `the plan revokes ${plan.revoke.length} rules, above the blast-radius limit of ${limits.maxRevokesPerGroup} per group; nothing was changed`,
+      before,
+      ...empty,
+      reasons: p.reasons,
+      calls,
+    };
+  if (quota)
+    return {
+      groupId,
+      status: 'refused',
+      reason: quota,
       before,
       ...empty,
       reasons: p.reasons,

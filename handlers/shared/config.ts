@@ -2,6 +2,7 @@
 import { parsePolicyJson, type SecurityGroupPolicy } from '../policy/policy';
 import { InputError } from './errors';
 import { DEFAULT_LIMITS, type RemediationLimits } from '../aws/remediate';
+import { DEFAULT_MAX_INBOUND_RULES } from '../policy/quota';
 
 export const POLICY_ENV = 'FIRST_RESPONDER_POLICY';
 
@@ -32,5 +33,10 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Remediation
       DEFAULT_LIMITS.maxRevokesPerGroup,
     ),
     maxGroupsPerCall: positiveInt(env, 'MAX_GROUPS_PER_CALL', DEFAULT_LIMITS.maxGroupsPerCall),
+    maxInboundRulesPerGroup: positiveInt(
+      env,
+      'MAX_INBOUND_RULES_PER_GROUP',
+      DEFAULT_MAX_INBOUND_RULES,
+    ),
   };
 }

@@ -119,6 +119,11 @@ export interface RemediationProps {
    */
   readonly maxGroupsPerCall?: number;
   /**
+   * MAX_INBOUND_RULES_PER_GROUP of the reverter: EC2's inbound-rule quota per group.
+   * @default the handler's default (60, EC2's default quota)
+   */
+  readonly maxInboundRulesPerGroup?: number;
+  /**
    * GUARDDUTY_REVERT_MIN_SEVERITY of the GuardDuty response: a severity, or "never".
    * @default the handler's default (9, Critical only)
    */
@@ -237,6 +242,8 @@ export class Remediation extends Construct {
           environment.MAX_REVOKES_PER_GROUP = String(props.maxRevokesPerGroup);
         if (props.maxGroupsPerCall !== undefined)
           environment.MAX_GROUPS_PER_CALL = String(props.maxGroupsPerCall);
+        if (props.maxInboundRulesPerGroup !== undefined)
+          environment.MAX_INBOUND_RULES_PER_GROUP = String(props.maxInboundRulesPerGroup);
       }
       if (handlerId === 'guarddutyResponse' && props.guardDutyRevertMinSeverity !== undefined)
         environment.GUARDDUTY_REVERT_MIN_SEVERITY = String(props.guardDutyRevertMinSeverity);
