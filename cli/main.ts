@@ -12,7 +12,7 @@ import { AWS_CLI_OPTIONS, clientsFromArgs, explained } from './aws';
 import { renderPreflight, runPreflight } from './commands/preflight';
 import { askOnTerminal, renderRestore, runRestore } from './commands/restore';
 import { renderValidate, runValidate } from './commands/validate';
-import { ValidationError } from '../handlers/shared/validation';
+import { explainError, UsageError } from './errors';
 
 export const ROOT = join(__dirname, '..');
 
@@ -37,7 +37,7 @@ commands:
 
 live commands also take --profile NAME and --region REGION`;
 
-/** Exit codes: 0 done, 1 the command ran and found a problem, 2 bad input. */
+/** Exit codes (EXIT in errors.ts): 0 done, 1 a problem found, 2 bad input, 70 a bug. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -175,16 +175,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (err) {
-    // One clear line: the message already names the field, the value and the fix.
-    const message =
-      err instanceof ValidationError
-        ? err.problems.join('; ')
-        : err instanceof Error
-          ? err.message
-          : String(err);
-    const hint = err instanceof UsageError ? ' (first-responder --help)' : '';
-    console.error(`first-responder ${command ?? ''}: ${message.replace(/\n\s*/g, ' ')}${hint}`);
-    return 2;
+    // One line: bad input names the field and exits 2; anything unexpected is a bug (70).
+    const { code, line } = explainError(command ?? '', err);
+    console.error(line);
+    return code;
   }
 }
 
@@ -200,10 +194,6 @@ function seconds(option: string, text: string, max: number): number {
       `${option}: got ${JSON.stringify(text)}; a whole number of seconds from 1 to ${max}`,
     );
   return n;
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 if (require.main === module) {

@@ -4,9 +4,13 @@
  * incident (title, impact), who is engaged in which order, which runbook runs, and what that
  * runbook would decide. Every decision comes from the same code the deployed functions run.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { InputError } from '../../handlers/shared/errors';
+import { readTextFile } from '../../handlers/shared/text-file';
+import { parseOrThrow, ValidationError } from '../../handlers/shared/validation';
 import {
   describeFinding,
   revertDecision,
@@ -77,10 +81,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 /** Reads DIR/*.json, and DIR/expectations.json when there is one. */
 export function loadDrillEvents(dir: string): DrillEvent[] {
-  if (!existsSync(dir)) throw new Error(`${dir}: no such directory of events`);
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such directory of events`);
   const manifestPath = join(dir, 'expectations.json');
   const manifest = existsSync(manifestPath)
-    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, DetectionId[]>)
+    ? parseOrThrow(manifestSchema, readJson(manifestPath), 'expectations', `${manifestPath}: `)
     : undefined;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'expectations.json')
@@ -92,22 +96,32 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
       return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib) || a.localeCompare(b);
     });
   return files.map((file) => {
-    let event: unknown;
-    try {
-      event = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    } catch (err) {
-      throw new Error(`${join(dir, file)}: not JSON (${(err as Error).message})`, { cause: err });
-    }
+    const event = readJson(join(dir, file));
     if (typeof event !== 'object' || event === null || !('detail-type' in event))
-      throw new Error(`${join(dir, file)}: not an EventBridge event (no "detail-type")`);
+      throw new InputError(`${join(dir, file)}: not an EventBridge event (no "detail-type")`);
     const expected = manifest?.[file];
-    for (const id of expected ?? [])
-      if (!DETECTION_IDS.includes(id))
-        throw new Error(
-          `${manifestPath}: "${file}" expects "${id}"; valid: ${DETECTION_IDS.join(', ')}`,
-        );
     return { file, event, ...(expected ? { expected } : {}) };
   });
+}
+
+// Which detections each event file should open: {"file.json": ["rootActivity", ...]}.
+const manifestSchema = z.record(
+  z.string(),
+  z.array(z.enum(DETECTION_IDS, { error: `valid: ${DETECTION_IDS.join(', ')}` }), {
+    error: 'a list of detection IDs',
+  }),
+  { error: 'an object: event file name -> the detections it should open' },
+);
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readTextFile(path, 'events'));
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    throw new InputError(`${path}: not JSON (${(err as Error).message.split('\n')[0]})`, {
+      cause: err,
+    });
+  }
 }
 
 /** One line on what an event is. */
