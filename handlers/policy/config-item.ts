@@ -497,19 +497,8 @@ export function decide(request: ConfigRuleRequest, policy: SecurityGroupPolicy):
       orderingTimestamp: t.orderingTimestamp,
       why: `the configuration item has no configuration (${status})`,
     };
-  let snapshot: GroupSnapshot;
-  try {
-    snapshot = snapshotFromConfigItem(configuration, t.item.tags);
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    // Config may describe a rule in a shape this version does not read: ask EC2 instead.
-    return {
-      kind: 'readLive',
-      groupId: resourceId,
-      orderingTimestamp: t.orderingTimestamp,
-      why: `the configuration item could not be read (${err.message})`,
-    };
-  }
+  // An item this version cannot read fully is refused (InputError), never judged without a rule.
+  const snapshot = snapshotFromConfigItem(configuration, t.item.tags);
   const result = evaluateGroup(snapshot, policy);
   return {
     kind: 'evaluated',

@@ -20,12 +20,13 @@ const GROUP_ID = /^sg-[0-9a-f]{1,17}$/;
 const PREFIX_LIST_ID = /^pl-[0-9a-f]{1,17}$/;
 
 const text = (what: string) => z.string({ error: what });
-const cidr = (family: 4 | 6, example: string) =>
-  z
-    .string({ error: `an IPv${family} CIDR block such as ${example}` })
-    .refine((s) => parseCidr(s)?.family === family, {
-      error: `an IPv${family} CIDR block such as ${example}`,
-    });
+const cidr = (family: 4 | 6, example: string) => {
+  const help = `an IPv${family} CIDR block such as ${example}`;
+  return z.string({ error: help }).superRefine((s, ctx) => {
+    if (parseCidr(s)?.family !== family)
+      ctx.addIssue({ code: 'custom', message: `got ${show(s)}; ${help}` });
+  });
+};
 const groupId = z
   .string({ error: 'a security-group ID (sg-…)' })
   .regex(GROUP_ID, { error: 'a security-group ID (sg-…)' });

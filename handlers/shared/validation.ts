@@ -89,7 +89,12 @@ export function parseOrThrow<T extends z.ZodType>(
 ): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap((issue) => {
+    // An unknown key is named in the path, so the reader sees which field is not read.
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map(
+        (key) => `${formatPath(root, [...issue.path, key])}: not a field here; ${issue.message}`,
+      );
     const path = formatPath(root, issue.path);
     // Custom checks already name the value; structural ones get it added here.
     if (issue.code === 'custom') return `${path}: ${issue.message}`;
