@@ -49,7 +49,12 @@ export function readDescribeFile(path: string): SecurityGroup[] {
       { cause: err },
     );
   }
-  return parseOrThrow(describeSecurityGroupsSchema, doc, 'groups file', `${path}: `).SecurityGroups;
+  return parseDescribeDocument(doc, path);
+}
+
+/** The groups of a describe-security-groups document already read; refusals name `name`. */
+export function parseDescribeDocument(doc: unknown, name: string): SecurityGroup[] {
+  return parseOrThrow(describeSecurityGroupsSchema, doc, 'groups file', `${name}: `).SecurityGroups;
 }
 
 // The CLI's JSON names rules by their content; rule IDs are an EC2 detail.
