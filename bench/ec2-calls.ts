@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS } from '../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../handlers/policy/results';
 import { loadPolicyFile } from '../handlers/policy/policy-file';
 import { makeHandler } from '../handlers/reverter';
 import { startMoto, type MotoServer } from '../test/support/moto';

@@ -5,13 +5,9 @@
  * that is the reverter's job.
  */
 import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import {
-  paginateDescribeSecurityGroups,
-  type EC2Client,
-  type SecurityGroup,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, SecurityGroup } from '@aws-sdk/client-ec2';
 import { createConfigClient, putEvaluations } from './aws/config';
-import { createEc2Client, describeGroup } from './aws/ec2';
+import { createEc2Client, describeAllGroups, describeGroup } from './aws/ec2';
 import {
   decide,
   evaluateGroup,
@@ -24,8 +20,7 @@ import {
 } from './policy/config-item';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { snapshotFromDescribe } from './policy/rules';
-import { policyFromEnv } from './shared/config';
-import { AwsCallError, errorMessage } from './shared/errors';
+import { policyFromEnv } from './env';
 import { logger } from './shared/logger';
 import { ValidationError } from './shared/validation';
 
@@ -38,18 +33,6 @@ export interface ConfigEvaluatorDeps {
 export interface ConfigEvaluatorResponse {
   readonly testMode: boolean;
   readonly evaluations: readonly ResourceEvaluation[];
-}
-
-/** Every group in the account and region, for periodic triggers. */
-async function listGroups(ec2: EC2Client): Promise<SecurityGroup[]> {
-  const groups: SecurityGroup[] = [];
-  try {
-    for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { MaxResults: 1000 }))
-      groups.push(...(page.SecurityGroups ?? []));
-  } catch (err) {
-    throw new AwsCallError('DescribeSecurityGroups', errorMessage(err), { cause: err });
-  }
-  return groups;
 }
 
 /** A group EC2 described, judged as Config would have judged its configuration item. */
@@ -77,8 +60,8 @@ async function evaluate(
   request: ConfigRuleRequest,
   policy: SecurityGroupPolicy,
 ): Promise<ResourceEvaluation[]> {
-  if (request.trigger.kind === 'change')
-    logger.debug('configuration item', { configurationItem: request.trigger.item });
+  if (request.invocation.kind === 'change')
+    logger.debug('configuration item', { configurationItem: request.invocation.item });
   const decision = decide(request, policy);
   switch (decision.kind) {
     case 'evaluated':
@@ -98,7 +81,7 @@ async function evaluate(
       ];
     }
     case 'evaluateAll': {
-      const groups = await listGroups(deps.ec2);
+      const groups = await describeAllGroups(deps.ec2);
       return groups
         .filter((g) => g.GroupId)
         .map((g) => evaluateDescribed(g, policy, decision.orderingTimestamp));
@@ -123,7 +106,7 @@ export function makeHandler(deps: ConfigEvaluatorDeps) {
       );
       logger.info('config evaluation finished', {
         testMode: request.testMode,
-        trigger: request.trigger.kind,
+        trigger: request.invocation.kind,
         calls,
         evaluations: evaluations.map((e) => ({
           resourceId: e.resourceId,

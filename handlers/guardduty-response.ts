@@ -7,36 +7,18 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import { createEc2Client } from './aws/ec2';
-import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
-import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
-import type { GroupResult, RemediationLimits } from './aws/remediate';
 import {
-  DEFAULT_REVERT_MIN_SEVERITY,
-  describeFinding,
-  revertDecision,
-  summarizeFinding,
-  type Finding,
-} from './incident/guardduty';
+  incompleteReason,
+  invocationContext,
+  revertForIncident,
+} from './respond/incident-response';
+import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
+import type { GroupResult, RemediationLimits } from './policy/results';
+import { findingFacts, revertDecision, summarizeFinding, type Finding } from './incident/guardduty';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { limitsFromEnv, policyFromEnv } from './shared/config';
-import { InputError } from './shared/errors';
+import { limitsFromEnv, policyFromEnv, revertMinSeverityFromEnv } from './env';
 import { logger } from './shared/logger';
 import { incidentRequestSchema, parseRequestOrThrow } from './shared/requests';
-
-export const REVERT_MIN_SEVERITY_ENV = 'GUARDDUTY_REVERT_MIN_SEVERITY';
-
-/** "never" switches reverting off; a number from 1 to 10 is the lowest severity that reverts. */
-export function revertMinSeverityFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const raw = env[REVERT_MIN_SEVERITY_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_REVERT_MIN_SEVERITY;
-  if (raw === 'never') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 1 || n > 10)
-    throw new InputError(
-      `${REVERT_MIN_SEVERITY_ENV} is ${JSON.stringify(raw)}; use a number from 1 to 10, or "never"`,
-    );
-  return n;
-}
 
 export interface GuardDutyResponseDeps {
   readonly ec2: EC2Client;
@@ -71,7 +53,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
       await addNote(deps.incidents, arn, summary, { requestId });
       throw new ResponseIncompleteError(summary);
     }
-    const finding = describeFinding(trigger.event);
+    const finding = findingFacts(trigger.event);
     const decision = revertDecision(finding, minSeverity);
     const summary = finding.sample
       ? `${summarizeFinding(finding)}. Sample finding received: detection, incident and runbook work end to end. Nothing was changed.`

@@ -8,12 +8,17 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
-import { incompleteReason, invocationContext, revertForIncident } from './aws/incident-response';
+import {
+  incompleteReason,
+  invocationContext,
+  revertForIncident,
+} from './respond/incident-response';
 import { createIncidentsClient } from './aws/incidents';
-import { remediateGroups, type GroupResult, type RemediationLimits } from './aws/remediate';
+import type { GroupResult, RemediationLimits } from './policy/results';
+import { remediateGroups } from './respond/remediate';
 import { GROUP_ID } from './incident/targets';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { limitsFromEnv, policyFromEnv } from './shared/config';
+import { ENV, limitsFromEnv, policyFromEnv } from './env';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
 import { booleanText, incidentArn, parseRequestOrThrow, stringList } from './shared/requests';
@@ -62,7 +67,7 @@ export function parseRequest(event: unknown, limits: RemediationLimits) {
   const ids = [...new Set(req.groupIds)];
   if (ids.length > limits.maxGroupsPerCall)
     throw new InputError(
-      `request.groupIds: got ${ids.length} groups, above the blast-radius limit of ${limits.maxGroupsPerCall} per call; nothing was changed. Split the request or raise MAX_GROUPS_PER_CALL`,
+      `request.groupIds: got ${ids.length} groups, above the blast-radius limit of ${limits.maxGroupsPerCall} per call; nothing was changed. Split the request or raise ${ENV.maxGroupsPerCall}`,
     );
   return { ...req, groupIds: ids };
 }

@@ -6,7 +6,7 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import type { Context } from 'aws-lambda';
 import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
 import {
-  describeRootActivity,
+  rootActivityFacts,
   summarizeRootActivity,
   type RootActivity,
 } from './incident/root-activity';
@@ -41,7 +41,7 @@ export function makeHandler(deps: RootTriageDeps) {
       await addNote(deps.incidents, arn, summary, { requestId });
       throw new TriageIncompleteError(summary);
     }
-    const activity = describeRootActivity(trigger.event);
+    const activity = rootActivityFacts(trigger.event);
     const summary = summarizeRootActivity(activity);
     await addNote(deps.incidents, arn, summary, { details: { activity }, requestId });
     logger.info('root activity triaged', { incidentRecordArn: arn, activity });

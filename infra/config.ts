@@ -12,18 +12,10 @@ import type { SecurityGroupPolicy } from '../handlers/policy/policy';
 import { readPolicyFile } from '../handlers/policy/policy-file';
 import { parseJsonOrYaml, readTextFile } from '../handlers/shared/text-file';
 import { parseOrThrow, show, ValidationError } from '../handlers/shared/validation';
+import { DETECTION_IDS, detectionById, type DetectionId } from '../patterns';
 
 /** The configuration `npm start`, the tests and a bare `cdk synth` use. */
 export const EXAMPLE_CONFIG = resolve(__dirname, '..', 'examples', 'config.yaml');
-
-/** The detections the app wires to a response plan, in the order they are reported. */
-export const DETECTION_IDS = [
-  'rootActivity',
-  'guardDutyFinding',
-  'configNoncompliance',
-  'securityGroupOpened',
-] as const;
-export type DetectionId = (typeof DETECTION_IDS)[number];
 
 /** The runbooks in runbooks/ (file name without .yaml). */
 export const RUNBOOK_IDS = [
@@ -43,44 +35,16 @@ const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-/** What each response plan uses when the configuration leaves a field out. */
-export const RESPONSE_PLAN_DEFAULTS: Record<
-  DetectionId,
-  { slug: string; title: string; impact: number; summary: string; runbook: RunbookId }
-> = {
-  rootActivity: {
-    slug: 'root-activity',
-    title: 'Root user activity',
-    impact: 2,
-    summary:
-      'The root user of this account signed in or made an API call. Confirm who did it and why; if nobody can, treat the root credentials as compromised.',
-    runbook: 'root-activity-triage',
-  },
-  guardDutyFinding: {
-    slug: 'guardduty-finding',
-    title: 'GuardDuty finding',
-    impact: 2,
-    summary:
-      'Amazon GuardDuty reported a finding at or above the configured severity. Review the finding and the resources it names.',
-    runbook: 'guardduty-finding-response',
-  },
-  configNoncompliance: {
-    slug: 'config-noncompliance',
-    title: 'AWS Config rule noncompliance',
-    impact: 3,
-    summary:
-      'A watched AWS Config rule found a resource noncompliant. The runbook reverts security groups to the policy; other resources need a person.',
-    runbook: 'revert-security-groups',
-  },
-  securityGroupOpened: {
-    slug: 'security-group-opened',
-    title: 'Security group opened',
-    impact: 2,
-    summary:
-      'A security group gained ingress outside the policy. The runbook reverts it to the policy unless it carries the exempt tag.',
-    runbook: 'revert-security-groups',
-  },
-};
+/**
+ * What a detection's rule and response plan are named when the configuration does not name
+ * them: `<app.prefix>-<name>`, e.g. "first-responder-root-activity".
+ */
+export function deployedNameOf(
+  config: { readonly app: { readonly prefix: string } },
+  id: DetectionId,
+): string {
+  return `${config.app.prefix}-${detectionById(id).name}`;
+}
 
 const ALIAS = /^[a-z0-9_.-]{1,255}$/;
 const ALIAS_HELP =
@@ -291,7 +255,7 @@ const responsePlanSchema = z
       .optional(),
     /** @default the title */
     displayName: z.string().min(1).max(200).optional(),
-    /** Incident title. @default per detection, see RESPONSE_PLAN_DEFAULTS */
+    /** Incident title. @default per detection, see DETECTIONS in patterns/ */
     title: z.string().min(1).max(200, { error: 'at most 200 characters' }).optional(),
     /** Impact, 1 (critical) to 5 (no impact). @default per detection */
     impact: z
@@ -327,6 +291,12 @@ const responsePlanSchema = z
       .optional(),
   })
   .strict();
+
+const responsePlanWithDefaults = () => responsePlanSchema.prefault({});
+/** One response plan per detection of the catalogue, keyed by its id. */
+const responsePlansShape = Object.fromEntries(
+  DETECTION_IDS.map((id) => [id, responsePlanWithDefaults()]),
+) as Record<DetectionId, ReturnType<typeof responsePlanWithDefaults>>;
 
 const appSchema = z
   .object({
@@ -434,15 +404,7 @@ const configSchema = z
     /** @default [] */
     rotations: z.array(rotationSchema, { error: 'a list of rotations' }).default([]),
     /** One response plan per detection; every field has a default. */
-    responsePlans: z
-      .object({
-        rootActivity: responsePlanSchema.prefault({}),
-        guardDutyFinding: responsePlanSchema.prefault({}),
-        configNoncompliance: responsePlanSchema.prefault({}),
-        securityGroupOpened: responsePlanSchema.prefault({}),
-      })
-      .strict()
-      .prefault({}),
+    responsePlans: z.object(responsePlansShape).strict().prefault({}),
     detection: z
       .object({
         guardDuty: z
@@ -643,7 +605,7 @@ const configSchema = z
             `got ${show(e)}; valid: an alias from contacts, escalationPlans or rotations${seen.size ? ` (${[...seen.keys()].join(', ')})` : ''}, or the ARN of an existing contact`,
           );
       });
-      const name = plan.name ?? `${c.app.prefix}-${RESPONSE_PLAN_DEFAULTS[id].slug}`;
+      const name = plan.name ?? deployedNameOf(c, id);
       const prior = names.get(name);
       if (prior)
         issue(
@@ -771,15 +733,15 @@ export function loadConfig(
 export function responsePlansOf(config: ParsedConfig): ResponsePlanConfig[] {
   return DETECTION_IDS.map((detection) => {
     const p = config.responsePlans[detection];
-    const d = RESPONSE_PLAN_DEFAULTS[detection];
+    const d = detectionById(detection);
     const title = p.title ?? d.title;
     return {
       detection,
-      name: p.name ?? `${config.app.prefix}-${d.slug}`,
+      name: p.name ?? deployedNameOf(config, detection),
       displayName: p.displayName ?? title,
       title,
-      impact: p.impact ?? d.impact,
-      summary: p.summary ?? d.summary,
+      impact: p.impact ?? d.responsePlan.impact,
+      summary: p.summary ?? d.responsePlan.summary,
       engagements: p.engagements,
       runbook: p.runbook ?? d.runbook,
       ...(p.notificationTopicArn ? { notificationTopicArn: p.notificationTopicArn } : {}),

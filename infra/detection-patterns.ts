@@ -4,32 +4,29 @@
  */
 import { ValidationError } from '../handlers/shared/validation';
 import {
-  configNoncompliancePattern,
   DEFAULT_GUARDDUTY_MIN_SEVERITY,
-  guardDutyFindingPattern,
+  DETECTIONS,
   PatternParameterError,
-  rootActivityPattern,
   SECURITY_GROUP_CONFIG_RULE_NAME,
-  securityGroupOpenedPattern,
+  type DetectionId,
+  type DetectionSettings,
   type EventPattern,
 } from '../patterns';
-import { RESPONSE_PLAN_DEFAULTS, type DetectionId, type FirstResponderConfig } from './config';
+import { deployedNameOf, type FirstResponderConfig } from './config';
 import { S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from './constructs/config-rules';
 
-/** Where each pattern parameter comes from in the configuration, for error messages. */
-const PATTERN_PARAMETERS: Record<string, string> = {
-  minSeverity: 'config.detection.guardDuty.minSeverity',
-  ruleNames: 'config.detection.config.ruleNames',
-  excludedRoleArns: 'config.detection.securityGroupOpened.excludedRoleArns',
-};
-
 /** Renders a pattern; a parameter patterns/ refuses becomes a configuration error naming the field. */
-function render(build: () => EventPattern): EventPattern {
+function render(detection: (typeof DETECTIONS)[number], settings: DetectionSettings): EventPattern {
   try {
-    return build();
+    return detection.pattern(settings);
   } catch (err) {
     if (!(err instanceof PatternParameterError)) throw err;
-    const field = PATTERN_PARAMETERS[err.parameter] ?? `config.detection (${err.parameter})`;
+    // The settings' fields are the configuration's `detection` section, parameter for parameter.
+    const key: keyof DetectionSettings | undefined =
+      'settings' in detection ? detection.settings : undefined;
+    const field = key
+      ? `config.detection.${key}.${err.parameter}`
+      : `config.detection (${err.parameter})`;
     throw new ValidationError('config', [`${field}: ${err.message}`], { cause: err });
   }
 }
@@ -53,35 +50,22 @@ export function detectionPatterns(
   config: FirstResponderConfig,
   remediationRoleArns: readonly string[],
 ): Map<DetectionId, EventPattern> {
-  return new Map<DetectionId, EventPattern>([
-    ['rootActivity', render(() => rootActivityPattern())],
-    [
-      'guardDutyFinding',
-      render(() =>
-        guardDutyFindingPattern({
-          minSeverity: config.detection.guardDuty.minSeverity ?? DEFAULT_GUARDDUTY_MIN_SEVERITY,
-        }),
-      ),
-    ],
-    [
-      'configNoncompliance',
-      render(() => configNoncompliancePattern({ ruleNames: watchedConfigRuleNames(config) })),
-    ],
-    [
-      'securityGroupOpened',
-      render(() =>
-        securityGroupOpenedPattern({
-          excludedRoleArns: [
-            ...config.detection.securityGroupOpened.excludedRoleArns,
-            ...remediationRoleArns,
-          ],
-        }),
-      ),
-    ],
-  ]);
+  const settings: DetectionSettings = {
+    guardDuty: {
+      minSeverity: config.detection.guardDuty.minSeverity ?? DEFAULT_GUARDDUTY_MIN_SEVERITY,
+    },
+    config: { ruleNames: watchedConfigRuleNames(config) },
+    securityGroupOpened: {
+      excludedRoleArns: [
+        ...config.detection.securityGroupOpened.excludedRoleArns,
+        ...remediationRoleArns,
+      ],
+    },
+  };
+  return new Map(DETECTIONS.map((d) => [d.id, render(d, settings)]));
 }
 
 /** The EventBridge rule's name for a detection. */
 export function ruleNameOf(config: FirstResponderConfig, detection: DetectionId): string {
-  return `${config.app.prefix}-${RESPONSE_PLAN_DEFAULTS[detection].slug}`;
+  return deployedNameOf(config, detection);
 }

@@ -7,27 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { RunbookId } from './config';
+import { RUNBOOK_IDS, type RunbookId } from './config';
+import { functionOfRunbook, type FunctionId } from './functions';
 
 /** Repository root (infra/..). */
 export const REPO_ROOT = resolve(__dirname, '..');
 export const RUNBOOK_DIR = join(REPO_ROOT, 'runbooks');
 
-/** The Lambda handlers the app deploys, by id. */
-export const HANDLER_IDS = [
-  'reverter',
-  'guarddutyResponse',
-  'rootTriage',
-  'configEvaluator',
-] as const;
-export type HandlerId = (typeof HANDLER_IDS)[number];
-
-/** Which function each runbook invokes. */
-export const RUNBOOK_FUNCTIONS: Record<RunbookId, HandlerId> = {
-  'revert-security-groups': 'reverter',
-  'guardduty-finding-response': 'guarddutyResponse',
-  'root-activity-triage': 'rootTriage',
-};
+/** Which function each runbook invokes (from the function catalogue). */
+export const RUNBOOK_FUNCTIONS: Readonly<Record<RunbookId, FunctionId>> = Object.fromEntries(
+  RUNBOOK_IDS.map((runbook) => [runbook, functionOfRunbook(runbook)]),
+) as Record<RunbookId, FunctionId>;
 
 /** The parameter Incident Manager fills with the incident record ARN (must be a String). */
 export const INCIDENT_PARAMETER = 'IncidentRecordArn';

@@ -18,10 +18,12 @@ import type { IConstruct } from 'constructs';
 import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema';
 import { buildApp } from './build';
 import { runCfnLint, type CfnLintFinding, type CfnLintReport } from './cfn-lint';
-import type { DetectionId, FirstResponderConfig, RunbookId } from './config';
+import type { DetectionId } from '../patterns';
+import type { FirstResponderConfig, RunbookId } from './config';
 import { stagesOf, type StageSummary } from './constructs/on-call';
 import { NAG_PACKS } from './nag';
-import { RUNBOOK_FUNCTIONS, REPO_ROOT, type HandlerId } from './runbooks';
+import { RUNBOOK_FUNCTIONS, REPO_ROOT } from './runbooks';
+import type { FunctionId } from './functions';
 import { ONBOARDING_NOTICE } from './stacks/first-responder-stack';
 
 export { EXAMPLE_CONFIG, loadConfig } from './config';
@@ -56,7 +58,7 @@ export interface ResponsePlanSummary {
   readonly engagements: readonly string[];
   readonly runbook: RunbookId;
   /** The function the runbook invokes. */
-  readonly invokes: HandlerId;
+  readonly invokes: FunctionId;
 }
 
 export interface RuleSummary {

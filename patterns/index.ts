@@ -302,26 +302,35 @@ export function securityGroupOpenedPattern(
 // ---------------------------------------------------------------------------------------------
 // The catalogue
 
-export type DetectionId =
-  'root-activity' | 'guardduty-finding' | 'config-noncompliance' | 'security-group-opened';
-
-/** What the detections take from the configuration: one field per parameterised builder. */
+/** What the detections take from the configuration (its `detection` section), one field per parameterised builder. */
 export interface DetectionSettings {
   /** @default {} (DEFAULT_GUARDDUTY_MIN_SEVERITY) */
   readonly guardDuty?: GuardDutyFindingPatternProps;
   /** @default {} (DEFAULT_CONFIG_RULE_NAMES) */
   readonly config?: ConfigNoncompliancePatternProps;
   /** @default {} (no caller excluded) */
-  readonly securityGroup?: SecurityGroupOpenedPatternProps;
+  readonly securityGroupOpened?: SecurityGroupOpenedPatternProps;
 }
 
-/** One detection: one EventBridge rule per region, and one kind of incident. */
+/**
+ * One detection: one EventBridge rule per region, one response plan and the runbook it starts.
+ * Adding a detection is one entry here, plus its runbook in runbooks/ if it needs a new one.
+ */
 export interface Detection {
-  readonly id: DetectionId;
-  /** Short, for incident titles and rule descriptions. */
+  /**
+   * The detection's one id: the key of its response plan in the configuration
+   * (`responsePlans.<id>`), the drill's expectations and the construct ids in the stack.
+   */
+  readonly id: string;
+  /**
+   * What the deployed EventBridge rule and response plan are named after: `<app.prefix>-<name>`.
+   * A name, not a second id: changing it renames deployed resources.
+   */
+  readonly name: string;
+  /** The incident title (the response plan's default); short. */
   readonly title: string;
   /** One sentence on what it catches. */
-  readonly summary: string;
+  readonly catches: string;
   /**
    * The rule state that lets the pattern see everything it is meant to: read-only CloudTrail
    * management events (Get*, List*, Describe*) reach only rules in
@@ -334,43 +343,98 @@ export interface Detection {
    * @default none: events arrive in the region where they happen
    */
   readonly onlyDeliveredIn?: { readonly region: string; readonly events: string };
+  /**
+   * The field of {@link DetectionSettings} (and of the configuration's `detection` section) the
+   * pattern takes its parameters from.
+   * @default none: the pattern takes no parameters
+   */
+  readonly settings?: keyof DetectionSettings;
   /** Renders the pattern from the configuration's settings. */
   readonly pattern: (settings?: DetectionSettings) => EventPattern;
+  /** The response plan's defaults: the incident's impact, 1 (critical) to 5, and summary. */
+  readonly responsePlan: { readonly impact: number; readonly summary: string };
+  /** The runbook the response plan starts (a file in runbooks/, without .yaml). */
+  readonly runbook: string;
 }
 
-export const DETECTIONS: readonly Detection[] = Object.freeze([
+// `as const`: the ids and runbooks stay literal types, so DetectionId comes from this list alone.
+export const DETECTIONS = Object.freeze([
   {
-    id: 'root-activity',
+    id: 'rootActivity',
+    name: 'root-activity',
     title: 'Root user activity',
-    summary: 'API calls and console sign-ins (successful or failed) made as the root user.',
+    catches: 'API calls and console sign-ins (successful or failed) made as the root user.',
     ruleState: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
     onlyDeliveredIn: { region: ROOT_CONSOLE_SIGN_IN_REGION, events: 'root console sign-ins' },
     pattern: () => rootActivityPattern(),
+    responsePlan: {
+      impact: 2,
+      summary:
+        'The root user of this account signed in or made an API call. Confirm who did it and why; if nobody can, treat the root credentials as compromised.',
+    },
+    runbook: 'root-activity-triage',
   },
   {
-    id: 'guardduty-finding',
+    id: 'guardDutyFinding',
+    name: 'guardduty-finding',
     title: 'GuardDuty finding',
-    summary:
+    catches:
       'GuardDuty findings at or above the configured severity (default 7: High and Critical).',
     ruleState: 'ENABLED',
-    pattern: (s) => guardDutyFindingPattern(s?.guardDuty),
+    settings: 'guardDuty',
+    pattern: (s?: DetectionSettings) => guardDutyFindingPattern(s?.guardDuty),
+    responsePlan: {
+      impact: 2,
+      summary:
+        'Amazon GuardDuty reported a finding at or above the configured severity. Review the finding and the resources it names.',
+    },
+    runbook: 'guardduty-finding-response',
   },
   {
-    id: 'config-noncompliance',
-    title: 'AWS Config noncompliance',
-    summary: 'A resource turning NON_COMPLIANT with one of the configured AWS Config rules.',
+    id: 'configNoncompliance',
+    name: 'config-noncompliance',
+    title: 'AWS Config rule noncompliance',
+    catches: 'A resource turning NON_COMPLIANT with one of the configured AWS Config rules.',
     ruleState: 'ENABLED',
-    pattern: (s) => configNoncompliancePattern(s?.config),
+    settings: 'config',
+    pattern: (s?: DetectionSettings) => configNoncompliancePattern(s?.config),
+    responsePlan: {
+      impact: 3,
+      summary:
+        'A watched AWS Config rule found a resource noncompliant. The runbook reverts security groups to the policy; other resources need a person.',
+    },
+    runbook: 'revert-security-groups',
   },
   {
-    id: 'security-group-opened',
-    title: 'Security group opened to the world',
-    summary:
+    id: 'securityGroupOpened',
+    name: 'security-group-opened',
+    title: 'Security group opened',
+    catches:
       'Successful CloudTrail-recorded calls that open a security group to 0.0.0.0/0 or ::/0.',
     ruleState: 'ENABLED',
-    pattern: (s) => securityGroupOpenedPattern(s?.securityGroup),
+    settings: 'securityGroupOpened',
+    pattern: (s?: DetectionSettings) => securityGroupOpenedPattern(s?.securityGroupOpened),
+    responsePlan: {
+      impact: 2,
+      summary:
+        'A security group gained ingress outside the policy. The runbook reverts it to the policy unless it carries the exempt tag.',
+    },
+    runbook: 'revert-security-groups',
   },
-] satisfies Detection[]);
+] as const satisfies readonly Detection[]);
+
+export type DetectionId = (typeof DETECTIONS)[number]['id'];
+
+/** The detections' ids, in catalogue order (the order incidents are reported in). */
+export const DETECTION_IDS: readonly DetectionId[] = Object.freeze(DETECTIONS.map((d) => d.id));
+
+/** The runbooks the detections start. */
+export type DetectionRunbook = (typeof DETECTIONS)[number]['runbook'];
+
+/** The catalogue entry of a detection. */
+export function detectionById(id: DetectionId): (typeof DETECTIONS)[number] {
+  return DETECTIONS.find((d) => d.id === id)!;
+}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -11,21 +11,12 @@ import { z } from 'zod';
 import { InputError } from '../../handlers/shared/errors';
 import { readTextFile } from '../../handlers/shared/text-file';
 import { parseOrThrow, ValidationError } from '../../handlers/shared/validation';
-import {
-  describeFinding,
-  revertDecision,
-  summarizeFinding,
-} from '../../handlers/incident/guardduty';
-import { describeRootActivity, summarizeRootActivity } from '../../handlers/incident/root-activity';
+import { findingFacts, revertDecision, summarizeFinding } from '../../handlers/incident/guardduty';
+import { rootActivityFacts, summarizeRootActivity } from '../../handlers/incident/root-activity';
 import { resolveTargets } from '../../handlers/incident/targets';
 import { matchesPattern } from '../../patterns/match';
-import {
-  DETECTION_IDS,
-  responsePlansOf,
-  regionOf,
-  type DetectionId,
-  type FirstResponderConfig,
-} from '../../infra/config';
+import { DETECTION_IDS, type DetectionId } from '../../patterns';
+import { responsePlansOf, regionOf, type FirstResponderConfig } from '../../infra/config';
 import { detectionPatterns, ruleNameOf } from '../../infra/detection-patterns';
 import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
 import { contactsOf, type ContactSummary } from '../../infra/summary';
@@ -125,7 +116,7 @@ function readJson(path: string): unknown {
 }
 
 /** One line on what an event is. */
-export function describeEvent(event: Json): string {
+export function formatEvent(event: Json): string {
   const d = obj(event.detail);
   const type = str(event['detail-type']) ?? 'event';
   if (type === 'GuardDuty Finding') return `${type}: ${str(d.type)} severity ${String(d.severity)}`;
@@ -194,9 +185,9 @@ export function runDrill(input: DrillInput): DrillReport {
       const response: string[] = [];
       let groupPlans: GroupPlanJson[] | undefined;
       if (plan.runbook === 'root-activity-triage') {
-        response.push(summarizeRootActivity(describeRootActivity(e.event)));
+        response.push(summarizeRootActivity(rootActivityFacts(e.event)));
       } else if (plan.runbook === 'guardduty-finding-response') {
-        const finding = describeFinding(e.event);
+        const finding = findingFacts(e.event);
         const min = config.remediation.guardDutyRevertMinSeverity;
         const decision = revertDecision(finding, min === 'never' ? undefined : min);
         response.push(summarizeFinding(finding));
@@ -241,7 +232,7 @@ export function runDrill(input: DrillInput): DrillReport {
     });
     return {
       file: e.file,
-      what: describeEvent(e.event),
+      what: formatEvent(e.event),
       matched,
       ...(expected ? { expected } : {}),
       verdict,

@@ -4,11 +4,11 @@
  */
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { describeSecurityGroupsSchema } from '../../handlers/policy/ec2-shapes';
-import { isExempt, planGroup } from '../../handlers/policy/planner';
+import { judge } from '../../handlers/policy/planner';
 import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import {
-  describeRule,
+  formatRule,
   ruleFromJson,
   ruleToJson,
   snapshotFromDescribe,
@@ -68,7 +68,8 @@ export function planGroups(
   return groups.map((sg) => {
     const snapshot = snapshotFromDescribe(sg);
     const name = snapshot.groupName ? { groupName: snapshot.groupName } : {};
-    if (isExempt(snapshot, policy))
+    const judgement = judge(snapshot, policy);
+    if (judgement.exempt)
       return {
         groupId: snapshot.groupId,
         ...name,
@@ -76,9 +77,9 @@ export function planGroups(
         revoke: [],
         authorize: [],
         after: json(snapshot.ingress),
-        reasons: [`tagged ${policy.exempt.tag}=${policy.exempt.value}`],
+        reasons: [judgement.reason],
       };
-    const plan = planGroup(snapshot, policy);
+    const plan = judgement.plan;
     const quota = quotaProblem(snapshot.ingress, plan);
     if (quota)
       return {
@@ -104,7 +105,7 @@ export function planGroups(
 
 export function renderPlans(plans: readonly GroupPlanJson[]): string {
   const lines: string[] = [];
-  const rule = (r: RuleJson) => describeRule(ruleFromJson(r));
+  const rule = (r: RuleJson) => formatRule(ruleFromJson(r));
   for (const p of plans) {
     const title = p.groupName ? `${p.groupId} (${p.groupName})` : p.groupId;
     if (p.status !== 'noncompliant') {

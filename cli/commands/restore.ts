@@ -7,24 +7,27 @@
  * checks the result, and writes a note on the incident saying who restored what, and when.
  */
 import { createInterface } from 'node:readline/promises';
-import {
-  GetTimelineEventCommand,
-  ListTimelineEventsCommand,
-  type EventReference,
-} from '@aws-sdk/client-ssm-incidents';
-import * as z from 'zod';
 import { ApplyError, applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
-import { addNote, incidentArnParts } from '../../handlers/aws/incidents';
+import {
+  addNote,
+  IncidentNotFoundError,
+  incidentArnParts,
+  readTimelineEvents,
+} from '../../handlers/aws/incidents';
 import { GROUP_ID } from '../../handlers/incident/targets';
 import {
-  logPointerSchema,
   NOTE_KIND,
-  parseRemediationRecord,
+  parseTimelineRecord,
+  RECORD_IN_LOG_KIND,
+  RECORD_KIND,
+  type RecordInLog,
   type RemediationRecord,
+  type RestoreDetails,
+  type TimelineNote,
 } from '../../handlers/incident/timeline';
 import type { Plan } from '../../handlers/policy/planner';
 import {
-  describeRule,
+  formatRule,
   ruleFromJson,
   ruleKey,
   rulesFromSecurityGroupRules,
@@ -32,8 +35,8 @@ import {
   type Rule,
   type RuleJson,
 } from '../../handlers/policy/rules';
-import { errorCode, errorMessage, InputError } from '../../handlers/shared/errors';
-import { call, whoAmI, type AwsClients } from '../aws';
+import { AwsCallError, errorMessage, InputError } from '../../handlers/shared/errors';
+import { whoAmI, type AwsClients } from '../aws';
 
 export type GroupRestoreStatus =
   /** The plan, before it is applied (or with --dry-run). */
@@ -97,25 +100,21 @@ export interface RestoreOptions {
   readonly now?: () => Date;
 }
 
-const noteSchema = z.looseObject({
-  kind: z.literal(NOTE_KIND),
-  summary: z.string(),
-  fullRecord: logPointerSchema.optional(),
-  restoredEvents: z.array(z.string()).optional(),
-});
-
 interface TimelineEntry {
   readonly eventId: string;
   readonly eventTime?: Date;
-  readonly references: readonly EventReference[];
+  /** ARNs of the resources the event is about. */
+  readonly references: readonly string[];
   readonly record?: RemediationRecord;
-  readonly note?: z.infer<typeof noteSchema>;
+  /** A record too large for the timeline: only its counts are here, the rules are in the log. */
+  readonly inLog?: RecordInLog;
+  readonly note?: TimelineNote;
 }
 
 /** Only remediations that changed something are undone; a failed one may have half-changed. */
+const changedSomething = (status: string) => status === 'remediated' || status === 'failed';
 const undoable = (r: RemediationRecord) =>
-  (r.status === 'remediated' || r.status === 'failed') &&
-  r.revoked.length + r.authorized.length > 0;
+  changedSomething(r.status) && r.revoked.length + r.authorized.length > 0;
 
 export async function runRestore(options: RestoreOptions): Promise<RestoreReport> {
   const { clients, incidentArn } = options;
@@ -156,7 +155,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
     (a, b) => (b.eventTime?.getTime() ?? 0) - (a.eventTime?.getTime() ?? 0),
   );
   const groups: GroupRestore[] = [];
-  for (const e of entries) groups.push(await planGroup(clients, e, region, restored));
+  for (const e of entries) groups.push(await planRestore(clients, e, region, restored));
 
   const planned = () => groups.filter((g) => g.status === 'planned');
   // Not ok: a group that could not be restored, or nothing left that restore could act on.
@@ -199,85 +198,48 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
   return report({ applied: done.length > 0, ...(note ? { note } : {}) });
 }
 
+/** The timeline, through the handlers' own adapter, each event read by the records' one reader. */
 async function readTimeline(
   clients: AwsClients,
   incidentRecordArn: string,
   region: string,
 ): Promise<TimelineEntry[]> {
-  const incidents = clients.incidents();
-  const summaries: { eventId: string; eventTime?: Date }[] = [];
-  let token: string | undefined;
+  let events;
   try {
-    do {
-      const page = await call(
-        incidents,
-        new ListTimelineEventsCommand({
-          incidentRecordArn,
-          filters: [
-            { key: 'eventType', condition: { equals: { stringValues: ['Custom Event'] } } },
-          ],
-          sortBy: 'EVENT_TIME',
-          sortOrder: 'ASCENDING',
-          maxResults: 100,
-          nextToken: token,
-        }),
-      );
-      for (const s of page.eventSummaries ?? [])
-        if (s.eventId)
-          summaries.push({
-            eventId: s.eventId,
-            ...(s.eventTime ? { eventTime: s.eventTime } : {}),
-          });
-      token = page.nextToken;
-    } while (token);
+    events = await readTimelineEvents(clients.incidents(), incidentRecordArn);
   } catch (err) {
-    if (rootCode(err) === 'ResourceNotFoundException')
+    if (err instanceof IncidentNotFoundError)
       throw new InputError(
         `incident ${incidentRecordArn} does not exist in ${region} (or your role cannot see it): check the ARN, and --region for the incident's region`,
         { cause: err },
       );
+    // Name the IAM action, as the other live commands do, so a denied call says what to grant.
+    if (err instanceof AwsCallError)
+      throw new AwsCallError(`ssm-incidents:${err.operation}`, errorMessage(err.cause), {
+        cause: err.cause,
+      });
     throw err;
   }
-  const out: TimelineEntry[] = [];
-  for (const s of summaries) {
-    const got = await call(
-      incidents,
-      new GetTimelineEventCommand({ incidentRecordArn, eventId: s.eventId }),
-    );
-    const data = got.event?.eventData;
-    const record = parseRemediationRecord(data);
-    const note = record ? undefined : parseNote(data);
-    out.push({
-      ...s,
-      references: got.event?.eventReferences ?? [],
-      ...(record ? { record } : {}),
-      ...(note ? { note } : {}),
-    });
-  }
-  return out;
+  return events.map(({ eventData, ...event }) => {
+    const record = parseTimelineRecord(eventData);
+    return {
+      ...event,
+      ...(record?.kind === RECORD_KIND ? { record } : {}),
+      ...(record?.kind === RECORD_IN_LOG_KIND ? { inLog: record } : {}),
+      ...(record?.kind === NOTE_KIND ? { note: record } : {}),
+    };
+  });
 }
 
-function parseNote(data: string | undefined): z.infer<typeof noteSchema> | undefined {
-  if (!data) return undefined;
-  try {
-    const parsed = noteSchema.safeParse(JSON.parse(data));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A record that did not fit on the timeline: the reverter wrote a note pointing to its log. */
+/** A record that did not fit on the timeline, of a remediation that changed something. */
 function logOnlyGroup(e: TimelineEntry): string | undefined {
-  if (!e.note?.fullRecord) return undefined;
-  const m = /^(sg-[0-9a-f]{8,17}): (remediated|failed),/.exec(e.note.summary);
-  return m?.[1];
+  return e.inLog && changedSomething(e.inLog.status) ? e.inLog.groupId : undefined;
 }
 
 /** The group's region from the record's resource reference, else the command's. */
-function regionFromReferences(refs: readonly EventReference[], fallback: string): string {
+function regionFromReferences(refs: readonly string[], fallback: string): string {
   for (const r of refs) {
-    const m = /^arn:[^:]+:ec2:([a-z0-9-]+):\d*:security-group\//.exec(r.resource ?? '');
+    const m = /^arn:[^:]+:ec2:([a-z0-9-]+):\d*:security-group\//.exec(r);
     if (m) return m[1]!;
   }
   return fallback;
@@ -285,7 +247,8 @@ function regionFromReferences(refs: readonly EventReference[], fallback: string)
 
 const withoutId = ({ ruleId: _id, ...rule }: Rule): Rule => rule;
 
-async function planGroup(
+/** What restoring one record takes, from the record and the group as it is now. */
+async function planRestore(
   clients: AwsClients,
   e: TimelineEntry,
   fallbackRegion: string,
@@ -299,7 +262,7 @@ async function planGroup(
     ...(e.eventTime ? { recordedAt: e.eventTime.toISOString() } : {}),
   };
   if (!e.record) {
-    const p = e.note!.fullRecord!;
+    const p = e.inLog!.fullRecord;
     return {
       ...base,
       groupId: logOnlyGroup(e)!,
@@ -369,7 +332,7 @@ async function planGroup(
 
 function summaryOf(g: Pick<GroupRestore, 'reauthorize' | 'revoke'>): string {
   const list = (rules: readonly RuleJson[]) =>
-    rules.map((r) => describeRule(ruleFromJson(r))).join(', ');
+    rules.map((r) => formatRule(ruleFromJson(r))).join(', ');
   return [
     ...(g.reauthorize.length ? [`re-authorize ${list(g.reauthorize)}`] : []),
     ...(g.revoke.length ? [`revoke ${list(g.revoke)}`] : []),
@@ -408,8 +371,8 @@ async function applyGroup(clients: AwsClients, g: GroupRestore): Promise<GroupRe
       ...g,
       status: 'failed',
       detail: `applied, but the group ${[
-        ...(missing.length ? [`lacks ${missing.map(describeRule).join(', ')}`] : []),
-        ...(still.length ? [`still has ${still.map(describeRule).join(', ')}`] : []),
+        ...(missing.length ? [`lacks ${missing.map(formatRule).join(', ')}`] : []),
+        ...(still.length ? [`still has ${still.map(formatRule).join(', ')}`] : []),
       ].join(' and ')}`,
     };
   return { ...g, status: 'restored', detail: summaryOf(g) };
@@ -430,28 +393,21 @@ async function writeNote(
   const at = now().toISOString();
   const summary = `Restored by first-responder restore (${by}, ${at}): ${done.map((g) => `${g.groupId}: ${g.detail}`).join('. ')}`;
   try {
-    await addNote(clients.incidents(), incidentArn, summary, {
-      details: {
-        restoredEvents: done.map((g) => g.eventId),
-        groups: done.map((g) => ({
-          groupId: g.groupId,
-          reauthorized: g.reauthorize,
-          revoked: g.revoke,
-        })),
-        by,
-        at,
-      },
-    });
+    const details: RestoreDetails = {
+      restoredEvents: done.map((g) => g.eventId),
+      groups: done.map((g) => ({
+        groupId: g.groupId,
+        reauthorized: g.reauthorize,
+        revoked: g.revoke,
+      })),
+      by,
+      at,
+    };
+    await addNote(clients.incidents(), incidentArn, summary, { details: { ...details } });
     return summary;
   } catch (err) {
     return `the groups were restored, but the note could not be written on the incident: ${errorMessage(err)}`;
   }
-}
-
-function rootCode(err: unknown): string {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
-  return errorCode(e) ?? '';
 }
 
 /** Asks a yes/no question on the terminal (stderr, so stdout stays clean for --json). */
@@ -469,7 +425,7 @@ export function renderRestore(report: RestoreReport): string {
   const list = (label: string, rules: readonly RuleJson[]) =>
     rules.map((r) => {
       const rule = ruleFromJson(r);
-      return `    ${label.padEnd(13)} ${describeRule(rule)}${rule.description ? ` ("${rule.description}")` : ''}`;
+      return `    ${label.padEnd(13)} ${formatRule(rule)}${rule.description ? ` ("${rule.description}")` : ''}`;
     });
   for (const g of report.groups) {
     const when = g.recordedAt ? `, remediated ${g.recordedAt}` : '';

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describeRules } from '../../handlers/aws/ec2';
 import {
-  describeRule,
+  formatRule,
   makeRule,
   ruleKey,
   rulesFromSecurityGroupRules,
@@ -111,7 +111,7 @@ export async function runTripwire(options: TripwireOptions): Promise<TripwireRep
   const at = () => clock.now() - base;
   const ec2 = clients.ec2();
   const steps: Step[] = [];
-  const reverted = TRIPWIRE_RULES.map((r) => ({ rule: describeRule(r), key: ruleKey(r) })).map(
+  const reverted = TRIPWIRE_RULES.map((r) => ({ rule: formatRule(r), key: ruleKey(r) })).map(
     (r) => ({ ...r, afterMs: undefined as number | undefined }),
   );
   let remaining: string[] = [];
@@ -210,7 +210,7 @@ export async function runTripwire(options: TripwireOptions): Promise<TripwireRep
     steps.push({
       name: 'open tcp 22 and 3389 to the world',
       status: 'pass',
-      detail: `authorized ${TRIPWIRE_RULES.map(describeRule).join(' and ')} on ${id}`,
+      detail: `authorized ${TRIPWIRE_RULES.map(formatRule).join(' and ')} on ${id}`,
       atMs: at(),
     });
 
@@ -223,7 +223,7 @@ export async function runTripwire(options: TripwireOptions): Promise<TripwireRep
         for (const r of reverted)
           if (r.afterMs === undefined && !present.has(r.key)) r.afterMs = now;
         if (reverted.some((r) => r.afterMs === undefined)) return undefined;
-        remaining = rules.map(describeRule);
+        remaining = rules.map(formatRule);
         return now;
       },
       {

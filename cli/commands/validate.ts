@@ -14,7 +14,7 @@ import {
   type IncidentRecordSummary,
 } from '@aws-sdk/client-ssm-incidents';
 import { readTrigger } from '../../handlers/aws/incidents';
-import { describeFinding } from '../../handlers/incident/guardduty';
+import { findingFacts } from '../../handlers/incident/guardduty';
 import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
 import { DEFAULT_GUARDDUTY_MIN_SEVERITY } from '../../patterns';
 import { call, whoAmI, type AwsClients } from '../aws';
@@ -164,7 +164,7 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
         if (trigger.status === 'missing') continue; // not written yet: next poll
         typeOf.set(
           i.arn,
-          trigger.status === 'event' ? describeFinding(trigger.event).type : 'unknown',
+          trigger.status === 'event' ? findingFacts(trigger.event).type : 'unknown',
         );
         const free = expected.find((f) => f.type === typeOf.get(i.arn) && !opened.has(f.type));
         const slot = free ?? expected.find((f) => !opened.has(f.type));

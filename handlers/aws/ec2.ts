@@ -8,6 +8,7 @@ import {
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
+  paginateDescribeSecurityGroups,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
   type SecurityGroupRule,
@@ -41,6 +42,18 @@ export async function describeGroup(ec2: EC2Client, groupId: string): Promise<Gr
     if (GONE_CODES.has(errorCode(err) ?? '')) return { found: false };
     throw new AwsCallError('DescribeSecurityGroups', errorMessage(err), { cause: err });
   }
+}
+
+/** Every group in the account and region, page by page (the Config rule's periodic run). */
+export async function describeAllGroups(ec2: EC2Client): Promise<SecurityGroup[]> {
+  const groups: SecurityGroup[] = [];
+  try {
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { MaxResults: 1000 }))
+      groups.push(...(page.SecurityGroups ?? []));
+  } catch (err) {
+    throw new AwsCallError('DescribeSecurityGroups', errorMessage(err), { cause: err });
+  }
+  return groups;
 }
 
 /** Read 2 of at most 2: the group's rules with their IDs, so revokes can name rules exactly. */

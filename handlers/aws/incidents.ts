@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ssm-incidents';
 import { createHash } from 'node:crypto';
 import { noteRecord } from '../incident/timeline';
-import { parseTrigger, TRIGGER_EVENT_TYPE, type Trigger } from '../incident/trigger';
+import { parseTrigger, TRIGGER_EVENT_TYPE, type IncidentTrigger } from '../incident/trigger';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../shared/errors';
 
 export function createIncidentsClient(): SSMIncidentsClient {
@@ -31,35 +31,86 @@ function wrap(operation: string, incidentRecordArn: string, err: unknown): Error
   return new AwsCallError(operation, errorMessage(err), { cause: err });
 }
 
+/** Incident Manager's event type for events that API callers write. */
+export const CUSTOM_EVENT_TYPE = 'Custom Event';
+
+interface EventSummary {
+  readonly eventId: string;
+  readonly eventTime?: Date;
+}
+
+/** Events of one type, oldest first: `limit` of them, or every page when there is no limit. */
+async function listEvents(
+  client: SSMIncidentsClient,
+  incidentRecordArn: string,
+  eventType: string,
+  limit?: number,
+): Promise<EventSummary[]> {
+  const out: EventSummary[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await client.send(
+        new ListTimelineEventsCommand({
+          incidentRecordArn,
+          filters: [{ key: 'eventType', condition: { equals: { stringValues: [eventType] } } }],
+          sortBy: 'EVENT_TIME',
+          sortOrder: 'ASCENDING',
+          maxResults: limit ?? 100,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      for (const s of page.eventSummaries ?? [])
+        if (s.eventId)
+          out.push({ eventId: s.eventId, ...(s.eventTime ? { eventTime: s.eventTime } : {}) });
+      nextToken = limit === undefined ? page.nextToken : undefined;
+    } while (nextToken);
+  } catch (err) {
+    throw wrap('ListTimelineEvents', incidentRecordArn, err);
+  }
+  return out;
+}
+
+async function getEvent(client: SSMIncidentsClient, incidentRecordArn: string, eventId: string) {
+  try {
+    return (await client.send(new GetTimelineEventCommand({ incidentRecordArn, eventId }))).event;
+  } catch (err) {
+    throw wrap('GetTimelineEvent', incidentRecordArn, err);
+  }
+}
+
 /** The event that opened the incident: one list call and one get call. */
 export async function readTrigger(
   client: SSMIncidentsClient,
   incidentRecordArn: string,
-): Promise<Trigger> {
-  let eventId: string | undefined;
-  try {
-    const list = await client.send(
-      new ListTimelineEventsCommand({
-        incidentRecordArn,
-        filters: [
-          { key: 'eventType', condition: { equals: { stringValues: [TRIGGER_EVENT_TYPE] } } },
-        ],
-        sortBy: 'EVENT_TIME',
-        sortOrder: 'ASCENDING',
-        maxResults: 1,
-      }),
-    );
-    eventId = list.eventSummaries?.[0]?.eventId;
-  } catch (err) {
-    throw wrap('ListTimelineEvents', incidentRecordArn, err);
+): Promise<IncidentTrigger> {
+  const [first] = await listEvents(client, incidentRecordArn, TRIGGER_EVENT_TYPE, 1);
+  if (!first) return parseTrigger(undefined);
+  return parseTrigger((await getEvent(client, incidentRecordArn, first.eventId))?.eventData);
+}
+
+export interface TimelineEvent extends EventSummary {
+  readonly eventData?: string;
+  /** ARNs of the resources the event is about. */
+  readonly references: readonly string[];
+}
+
+/** Every event of one type on the timeline, oldest first: a list call a page, a get call each. */
+export async function readTimelineEvents(
+  client: SSMIncidentsClient,
+  incidentRecordArn: string,
+  eventType: string = CUSTOM_EVENT_TYPE,
+): Promise<TimelineEvent[]> {
+  const out: TimelineEvent[] = [];
+  for (const summary of await listEvents(client, incidentRecordArn, eventType)) {
+    const event = await getEvent(client, incidentRecordArn, summary.eventId);
+    out.push({
+      ...summary,
+      ...(event?.eventData !== undefined ? { eventData: event.eventData } : {}),
+      references: (event?.eventReferences ?? []).flatMap((r) => (r.resource ? [r.resource] : [])),
+    });
   }
-  if (!eventId) return parseTrigger(undefined);
-  try {
-    const got = await client.send(new GetTimelineEventCommand({ incidentRecordArn, eventId }));
-    return parseTrigger(got.event?.eventData);
-  } catch (err) {
-    throw wrap('GetTimelineEvent', incidentRecordArn, err);
-  }
+  return out;
 }
 
 export interface TimelineEntry {
@@ -80,7 +131,7 @@ export async function addTimelineEvent(
       new CreateTimelineEventCommand({
         incidentRecordArn,
         eventTime: new Date(),
-        eventType: 'Custom Event',
+        eventType: CUSTOM_EVENT_TYPE,
         eventData: entry.eventData,
         ...(entry.references?.length
           ? { eventReferences: entry.references.slice(0, 10).map((resource) => ({ resource })) }

@@ -32,7 +32,8 @@ export interface Finding {
   readonly consoleUrl?: string;
 }
 
-export function describeFinding(event: Json): Finding {
+/** The facts of a GuardDuty finding event a responder needs, read from its detail. */
+export function findingFacts(event: Json): Finding {
   const d = obj(event.detail);
   const resource = obj(d.resource);
   const sampleFlag = obj(obj(d.service).additionalInfo).sample;

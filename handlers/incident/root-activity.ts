@@ -21,7 +21,8 @@ export interface RootActivity {
   readonly error?: string;
 }
 
-export function describeRootActivity(event: Json): RootActivity {
+/** The facts of a root-user event a responder needs, read from its CloudTrail detail. */
+export function rootActivityFacts(event: Json): RootActivity {
   const d = obj(event.detail);
   const who = obj(d.userIdentity);
   const extra = obj(d.additionalEventData);

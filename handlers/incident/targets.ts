@@ -2,7 +2,7 @@
  * What an incident is about: which security groups (and instances) to act on.
  * Pure: from the trigger event, the incident's involved resources, or a responder's explicit list.
  */
-import type { Trigger } from './trigger';
+import type { IncidentTrigger } from './trigger';
 
 export const GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 export const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
@@ -153,7 +153,7 @@ export function parseResourceArns(arns: readonly string[]): {
 }
 
 export interface TargetInput {
-  readonly trigger?: Trigger;
+  readonly trigger?: IncidentTrigger;
   readonly involvedResources?: readonly string[];
   /** A responder's list: overrides everything else. */
   readonly explicitGroupIds?: readonly string[];

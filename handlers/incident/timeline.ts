@@ -1,15 +1,18 @@
 /**
- * What first-responder writes on an incident's timeline: one record per security group it
- * touched (machine-readable, so `restore` can undo it), and notes for everything else.
+ * What first-responder writes on an incident's timeline, and the one reader of it: one record
+ * per security group it touched (data, so `restore` can undo it), and notes for everything else.
+ * The summaries are for people; code reads the fields, never the sentences.
  * Pure: rendering and parsing only.
  */
 import * as z from 'zod';
-import type { GroupResult } from '../aws/remediate';
-import { describeRule, ruleFromJson, type RuleJson } from '../policy/rules';
+import { GROUP_STATUSES, type GroupResult } from '../policy/results';
+import { formatRule, ruleFromJson, type RuleJson } from '../policy/rules';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
 export const TIMELINE_EVENT_DATA_MAX = 12_000;
 export const RECORD_KIND = 'first-responder/security-group';
+/** A group's record too large even without its before-state: counts, and where the rest is. */
+export const RECORD_IN_LOG_KIND = 'first-responder/security-group-in-log';
 export const NOTE_KIND = 'first-responder/note';
 
 /** Where the complete record is when it does not fit on the timeline. */
@@ -50,7 +53,7 @@ export const remediationRecordSchema = z.object({
   version: z.literal(1),
   summary: z.string(),
   groupId: z.string(),
-  status: z.enum(['compliant', 'remediated', 'planned', 'exempt', 'gone', 'refused', 'failed']),
+  status: z.enum(GROUP_STATUSES),
   reason: z.string().optional(),
   revoked: z.array(ruleSchema),
   authorized: z.array(ruleSchema),
@@ -62,8 +65,55 @@ export const remediationRecordSchema = z.object({
 
 export type RemediationRecord = z.infer<typeof remediationRecordSchema>;
 
+export const recordInLogSchema = z.object({
+  kind: z.literal(RECORD_IN_LOG_KIND),
+  version: z.literal(1),
+  summary: z.string(),
+  groupId: z.string(),
+  status: z.enum(GROUP_STATUSES),
+  revokedCount: z.number(),
+  authorizedCount: z.number(),
+  fullRecord: logPointerSchema,
+});
+
+export type RecordInLog = z.infer<typeof recordInLogSchema>;
+
+/** What `restore` writes in its note, so that a second restore knows what was undone. */
+export interface RestoreDetails {
+  /** The timeline events whose records were restored. */
+  readonly restoredEvents: readonly string[];
+  readonly groups: readonly {
+    readonly groupId: string;
+    readonly reauthorized: readonly RuleJson[];
+    readonly revoked: readonly RuleJson[];
+  }[];
+  /** The caller's ARN. */
+  readonly by: string;
+  /** ISO 8601. */
+  readonly at: string;
+}
+
+/** A note: a summary a person reads, and details for scripts (loose: each writer adds its own). */
+export const noteSchema = z.looseObject({
+  kind: z.literal(NOTE_KIND),
+  version: z.literal(1),
+  summary: z.string(),
+  restoredEvents: z.array(z.string()).optional(),
+});
+
+export type TimelineNote = z.infer<typeof noteSchema>;
+
+const timelineRecordSchema = z.discriminatedUnion('kind', [
+  remediationRecordSchema,
+  recordInLogSchema,
+  noteSchema,
+]);
+
+/** Anything first-responder wrote on a timeline, told apart by its `kind`. */
+export type TimelineRecord = z.infer<typeof timelineRecordSchema>;
+
 const list = (rules: readonly RuleJson[]) =>
-  rules.map((r) => describeRule(ruleFromJson(r))).join(', ');
+  rules.map((r) => formatRule(ruleFromJson(r))).join(', ');
 
 /** One sentence a responder reads first. */
 export function summarize(result: GroupResult): string {
@@ -111,17 +161,18 @@ export function remediationRecord(result: GroupResult, pointer: LogPointer): str
     fullRecord: pointer,
   });
   if (short.length <= TIMELINE_EVENT_DATA_MAX) return short;
-  // Even the changes do not fit: keep the summary's head, the counts and the pointer.
-  return JSON.stringify({
-    kind: NOTE_KIND,
+  // Even the changes do not fit: the counts and the pointer, as data.
+  const inLog: RecordInLog = {
+    kind: RECORD_IN_LOG_KIND,
     version: 1,
-    summary:
-      `${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`.slice(
-        0,
-        2000,
-      ),
+    summary: `${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
+    groupId: result.groupId,
+    status: result.status,
+    revokedCount: result.revoked.length,
+    authorizedCount: result.authorized.length,
     fullRecord: pointer,
-  });
+  };
+  return JSON.stringify(inLog);
 }
 
 export function noteRecord(summary: string, details: Record<string, unknown> = {}): string {
@@ -131,15 +182,21 @@ export function noteRecord(summary: string, details: Record<string, unknown> = {
     : JSON.stringify({ kind: NOTE_KIND, version: 1, summary: summary.slice(0, 4000) });
 }
 
-/** Reads a record back (for restore); undefined for anything else on the timeline. */
-export function parseRemediationRecord(
-  eventData: string | undefined,
-): RemediationRecord | undefined {
+/** Reads back what first-responder wrote; undefined for anything else on the timeline. */
+export function parseTimelineRecord(eventData: string | undefined): TimelineRecord | undefined {
   if (!eventData) return undefined;
   try {
-    const parsed = remediationRecordSchema.safeParse(JSON.parse(eventData));
+    const parsed = timelineRecordSchema.safeParse(JSON.parse(eventData));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A group's record (for restore); undefined for anything else on the timeline. */
+export function parseRemediationRecord(
+  eventData: string | undefined,
+): RemediationRecord | undefined {
+  const record = parseTimelineRecord(eventData);
+  return record?.kind === RECORD_KIND ? record : undefined;
 }

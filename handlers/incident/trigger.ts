@@ -8,7 +8,7 @@ export const TRIGGER_EVENT_TYPE = 'SSM Incident Trigger';
 /** rawData's documented maximum length (TriggerDetails.rawData). */
 export const RAW_DATA_MAX = 10_000;
 
-export type Trigger =
+export type IncidentTrigger =
   | { readonly status: 'event'; readonly event: Record<string, unknown> }
   /** rawData was cut at the cap: the event cannot be trusted to name every target. */
   | { readonly status: 'truncated'; readonly reason: string; readonly length: number }
@@ -19,7 +19,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Reads a trigger timeline event's eventData; never throws. */
-export function parseTrigger(eventData: string | undefined): Trigger {
+export function parseTrigger(eventData: string | undefined): IncidentTrigger {
   if (eventData === undefined || eventData === '')
     return { status: 'missing', reason: 'the incident has no trigger event' };
   let data: unknown;

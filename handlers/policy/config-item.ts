@@ -10,10 +10,10 @@
 import * as z from 'zod';
 import { InputError } from '../shared/errors';
 import { parseOrThrow, show, ValidationError } from '../shared/validation';
-import { isExempt, planGroup, type Plan } from './planner';
+import { judge, type Plan } from './planner';
 import type { SecurityGroupPolicy } from './policy';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import { canonicalSource, describeRule, rulesFromIpPermissions, type GroupSnapshot } from './rules';
+import { canonicalSource, formatRule, rulesFromIpPermissions, type GroupSnapshot } from './rules';
 
 export const SECURITY_GROUP_TYPE = 'AWS::EC2::SecurityGroup';
 /** PutEvaluations' limit on Evaluation.Annotation. */
@@ -207,19 +207,18 @@ export function evaluateGroup(
   snapshot: GroupSnapshot,
   policy: SecurityGroupPolicy,
 ): GroupEvaluation {
-  if (isExempt(snapshot, policy))
+  const judgement = judge(snapshot, policy);
+  if (judgement.exempt)
     return {
       complianceType: 'COMPLIANT',
-      annotation: fitAnnotation([
-        `exempt: tagged ${policy.exempt.tag}=${policy.exempt.value}, so the policy is not applied`,
-      ]),
+      annotation: fitAnnotation([`exempt: ${judgement.reason}, so the policy is not applied`]),
     };
-  const plan = planGroup(snapshot, policy);
+  const plan = judgement.plan;
   if (plan.compliant) return { complianceType: 'COMPLIANT', plan };
-  const parts = plan.revoke.map((c) => `revoke: ${describeRule(c.rule)}`);
+  const parts = plan.revoke.map((c) => `revoke: ${formatRule(c.rule)}`);
   // In restrict mode every authorize is the allowed part of a revoked rule, not a finding.
   if (policy.mode === 'exact')
-    parts.push(...plan.authorize.map((c) => `missing: ${describeRule(c.rule)}`));
+    parts.push(...plan.authorize.map((c) => `missing: ${formatRule(c.rule)}`));
   return { complianceType: 'NON_COMPLIANT', annotation: fitAnnotation(parts), plan };
 }
 
@@ -302,8 +301,8 @@ const ruleParametersSchema = z.strictObject(
 
 export type ConfigurationItem = z.output<typeof configurationItemSchema>;
 
-/** What triggered the invocation, as far as the evaluator needs it. */
-export type Trigger =
+/** Why Config invoked the rule (a change, an oversized change, a period), as far as the evaluator needs it. */
+export type ConfigInvocation =
   | { readonly kind: 'change'; readonly item: ConfigurationItem; readonly orderingTimestamp: Date }
   | {
       readonly kind: 'oversized';
@@ -320,7 +319,7 @@ export interface ConfigRuleRequest {
   readonly testMode: boolean;
   readonly debug: boolean;
   readonly eventLeftScope: boolean;
-  readonly trigger: Trigger;
+  readonly invocation: ConfigInvocation;
 }
 
 function parseJsonField(text: string, subject: string): unknown {
@@ -368,10 +367,10 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleRequest {
             'ruleParameters',
           )
         : {};
-    let trigger: Trigger;
+    let invocation: ConfigInvocation;
     if (inv.messageType === 'ConfigurationItemChangeNotification') {
       const item = inv.configurationItem;
-      trigger = {
+      invocation = {
         kind: 'change',
         item,
         orderingTimestamp: orderingTime(
@@ -382,7 +381,7 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleRequest {
       };
     } else if (inv.messageType === 'OversizedConfigurationItemChangeNotification') {
       const s = inv.configurationItemSummary;
-      trigger = {
+      invocation = {
         kind: 'oversized',
         resourceType: s.resourceType,
         resourceId: s.resourceId,
@@ -394,14 +393,14 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleRequest {
         ),
       };
     } else {
-      trigger = { kind: 'periodic', orderingTimestamp: inv.notificationCreationTime };
+      invocation = { kind: 'periodic', orderingTimestamp: inv.notificationCreationTime };
     }
     return {
       resultToken: e.resultToken,
       testMode: e.resultToken === TEST_MODE_TOKEN,
       debug: String(params.debug ?? false).toLowerCase() === 'true',
       eventLeftScope: e.eventLeftScope === true,
-      trigger,
+      invocation,
     };
   });
 }
@@ -460,7 +459,7 @@ export function toResourceEvaluation(
 
 /** What to do about an invocation: pure, so every branch is tested without AWS. */
 export function decide(request: ConfigRuleRequest, policy: SecurityGroupPolicy): Decision {
-  const t = request.trigger;
+  const t = request.invocation;
   if (t.kind === 'periodic') return { kind: 'evaluateAll', orderingTimestamp: t.orderingTimestamp };
   const resourceType = t.kind === 'change' ? t.item.resourceType : t.resourceType;
   const resourceId = t.kind === 'change' ? t.item.resourceId : t.resourceId;

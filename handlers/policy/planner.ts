@@ -12,7 +12,7 @@ import { cidrContains, cidrIntersect, formatCidr, networkAt, parseCidr, type Cid
 import type { PolicyEntry, PolicySource, SecurityGroupPolicy } from './policy';
 import {
   canonicalSource,
-  describeRule,
+  formatRule,
   hasPortRange,
   isIcmp,
   makeRule,
@@ -309,8 +309,8 @@ function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Pl
       rule,
       reason:
         pieces.length === 0
-          ? `${describeRule(rule)} is not allowed by the policy`
-          : `${describeRule(rule)} allows more than the policy; narrowed to ${pieces.map(describeRule).join(', ')}`,
+          ? `${formatRule(rule)} is not allowed by the policy`
+          : `${formatRule(rule)} allows more than the policy; narrowed to ${pieces.map(formatRule).join(', ')}`,
     });
     for (const p of pieces) narrowed.push({ rule: p, from: rule });
   }
@@ -322,7 +322,7 @@ function planRestrict(group: GroupSnapshot, entries: readonly PolicyEntry[]): Pl
     .filter((n) => keep.has(n.rule))
     .map((n) => ({
       rule: n.rule,
-      reason: `the part of ${describeRule(n.from)} that the policy allows`,
+      reason: `the part of ${formatRule(n.from)} that the policy allows`,
     }));
   return finish(group.groupId, kept, revoke, authorize);
 }
@@ -364,12 +364,12 @@ function planExact(group: GroupSnapshot, entries: readonly PolicyEntry[]): Plan 
   const kept = group.ingress.filter((r) => requiredKeys.has(ruleKey(r)));
   const revoke = group.ingress
     .filter((r) => !requiredKeys.has(ruleKey(r)))
-    .map((rule) => ({ rule, reason: `${describeRule(rule)} is not in the policy (exact mode)` }));
+    .map((rule) => ({ rule, reason: `${formatRule(rule)} is not in the policy (exact mode)` }));
   const authorize = required
     .filter((r) => !currentKeys.has(ruleKey(r)))
     .map((rule) => ({
       rule,
-      reason: `${describeRule(rule)} is required by the policy (exact mode)`,
+      reason: `${formatRule(rule)} is required by the policy (exact mode)`,
     }));
   return finish(group.groupId, kept, revoke, authorize);
 }
@@ -397,9 +397,32 @@ export function planGroup(group: GroupSnapshot, policy: SecurityGroupPolicy): Pl
 }
 
 /**
- * True when the group carries the policy's exemption tag. The value is compared ignoring case,
- * as the functions' IAM Deny does (StringEqualsIgnoreCase), so "True" exempts in both places.
+ * Why the group is exempt ("tagged Key=Value"), or undefined when the policy applies. The value
+ * is compared ignoring case, as the functions' IAM Deny does (StringEqualsIgnoreCase), so "True"
+ * exempts in both places. Reads the tags only, so a caller may ask before reading the rules.
  */
-export function isExempt(group: GroupSnapshot, policy: SecurityGroupPolicy): boolean {
-  return group.tags[policy.exempt.tag]?.toLowerCase() === policy.exempt.value.toLowerCase();
+export function exemptReason(
+  group: GroupSnapshot,
+  policy: SecurityGroupPolicy,
+): string | undefined {
+  const { tag, value } = policy.exempt;
+  return group.tags[tag]?.toLowerCase() === value.toLowerCase()
+    ? `tagged ${tag}=${value}`
+    : undefined;
+}
+
+/** The policy's verdict on one group: exempt (and why), else the plan. */
+export type Judgement =
+  | { readonly exempt: true; readonly reason: string }
+  | { readonly exempt: false; readonly plan: Plan };
+
+/**
+ * Exemption first, then the plan: the one verdict the reverter, the Config rule, `plan` and the
+ * drill all act on.
+ */
+export function judge(group: GroupSnapshot, policy: SecurityGroupPolicy): Judgement {
+  const reason = exemptReason(group, policy);
+  return reason === undefined
+    ? { exempt: false, plan: planGroup(group, policy) }
+    : { exempt: true, reason };
 }

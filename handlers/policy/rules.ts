@@ -263,7 +263,7 @@ export function ruleFromJson(json: RuleJson): Rule {
 }
 
 /** A short human form: "tcp 22 from 0.0.0.0/0". */
-export function describeRule(rule: Rule): string {
+export function formatRule(rule: Rule): string {
   let what: string;
   if (rule.protocol === '-1') what = 'all traffic';
   else if (hasPortRange(rule.protocol))

@@ -7,7 +7,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import { Construct } from 'constructs';
-import type { DetectionId, ResponsePlanConfig, RunbookId } from '../config';
+import type { DetectionId } from '../../patterns';
+import type { ResponsePlanConfig, RunbookId } from '../config';
 import {
   ASSUME_ROLE_PARAMETER,
   INCIDENT_PARAMETER,

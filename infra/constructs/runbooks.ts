@@ -11,13 +11,14 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { RUNBOOK_IDS, type RunbookId } from '../config';
 import { acknowledge, nagEnv } from '../nag';
-import { RUNBOOK_FUNCTIONS, renderRunbook, type HandlerId } from '../runbooks';
+import { RUNBOOK_FUNCTIONS, renderRunbook } from '../runbooks';
+import type { FunctionId } from '../functions';
 
 export interface RunbooksProps {
   /** Prefix of names, e.g. "first-responder". */
   readonly prefix: string;
   /** The functions the runbooks invoke. */
-  readonly functions: Record<HandlerId, lambda.IFunction>;
+  readonly functions: Record<FunctionId, lambda.IFunction>;
 }
 
 export class Runbooks extends Construct {

@@ -5,19 +5,18 @@
 import { Annotations, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
-import { DETECTIONS, SECURITY_GROUP_CONFIG_RULE_NAME, type EventPattern } from '../../patterns';
 import {
-  RESPONSE_PLAN_DEFAULTS,
-  responsePlansOf,
+  detectionById,
+  SECURITY_GROUP_CONFIG_RULE_NAME,
   type DetectionId,
-  type FirstResponderConfig,
-  type ResponsePlanConfig,
-} from '../config';
+  type EventPattern,
+} from '../../patterns';
+import { responsePlansOf, type FirstResponderConfig, type ResponsePlanConfig } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
 import { detectionPatterns, ruleNameOf } from '../detection-patterns';
 import { DetectionRule } from '../constructs/detection';
 import { OnCall } from '../constructs/on-call';
-import { Remediation } from '../constructs/remediation';
+import { ResponseFunctions } from '../constructs/response-functions';
 import { responsePlanArn, ResponsePlans } from '../constructs/response-plans';
 import { Runbooks } from '../constructs/runbooks';
 
@@ -29,16 +28,8 @@ export interface FirstResponderStackProps extends StackProps {
   readonly config: FirstResponderConfig;
 }
 
-/** The rule state a detection needs (root activity must see read-only calls too). */
-export function ruleStateOf(detection: DetectionId) {
-  const slug = RESPONSE_PLAN_DEFAULTS[detection].slug;
-  const found = DETECTIONS.find((d) => d.id === slug);
-  if (!found) throw new Error(`patterns/ has no detection "${slug}"`);
-  return found.ruleState;
-}
-
 export class FirstResponderStack extends Stack {
-  readonly remediation: Remediation;
+  readonly responseFunctions: ResponseFunctions;
   readonly runbooks: Runbooks;
   readonly onCall: OnCall;
   readonly responsePlans: ResponsePlans;
@@ -55,7 +46,9 @@ export class FirstResponderStack extends Stack {
     const prefix = config.app.prefix;
     this.plans = responsePlansOf(config);
 
-    this.remediation = new Remediation(this, 'Remediation', {
+    // Construct id kept from when the class was named Remediation: it prefixes the logical IDs of
+    // every function, role and log group, and a new one would replace them on update.
+    this.responseFunctions = new ResponseFunctions(this, 'Remediation', {
       prefix,
       policyJson: config.policyJson,
       exempt: config.policy.exempt,
@@ -76,7 +69,7 @@ export class FirstResponderStack extends Stack {
 
     this.runbooks = new Runbooks(this, 'Runbooks', {
       prefix,
-      functions: this.remediation.functions,
+      functions: this.responseFunctions.functions,
     });
 
     const rs = config.incidentManager.replicationSet;
@@ -125,14 +118,14 @@ export class FirstResponderStack extends Stack {
     this.configRules = new ConfigRules(this, 'ConfigRules', {
       rules: config.detection.config.rules,
       securityGroupRuleName: SECURITY_GROUP_CONFIG_RULE_NAME,
-      evaluator: this.remediation.functions.configEvaluator,
+      evaluator: this.responseFunctions.functions.configEvaluator,
       recorder: config.detection.config.recorder,
     });
 
     // The app's own remediation changes groups too; it must not open incidents about itself.
     const patterns = detectionPatterns(
       config,
-      this.remediation.remediationRoles.map((r) => r.roleArn),
+      this.responseFunctions.remediationRoles.map((r) => r.roleArn),
     );
     for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
@@ -142,7 +135,7 @@ export class FirstResponderStack extends Stack {
         ruleName: ruleNameOf(config, p.detection),
         description: `Starts an incident from response plan ${p.name}.`,
         eventPattern: this.patterns.get(p.detection)!,
-        state: ruleStateOf(p.detection),
+        state: detectionById(p.detection).ruleState,
         targetArn: responsePlanArn(this, p.name),
         targetId: 'ResponsePlan',
         action: 'ssm-incidents:StartIncident',

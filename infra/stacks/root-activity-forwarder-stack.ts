@@ -8,12 +8,12 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  detectionById,
   ROOT_CONSOLE_SIGN_IN_REGION,
   rootActivityPattern,
   type EventPattern,
 } from '../../patterns';
 import { DetectionRule } from '../constructs/detection';
-import { ruleStateOf } from './first-responder-stack';
 
 /** Where root console sign-ins are delivered, whatever region the console showed. */
 export const ROOT_EVENTS_REGION = ROOT_CONSOLE_SIGN_IN_REGION;
@@ -48,7 +48,7 @@ export class RootActivityForwarderStack extends Stack {
       targetArn: this.targetBusArn,
       targetId: 'HomeRegionBus',
       action: 'events:PutEvents',
-      state: ruleStateOf('rootActivity'),
+      state: detectionById('rootActivity').ruleState,
     });
     for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this).add(key, value);
   }

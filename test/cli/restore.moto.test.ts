@@ -19,9 +19,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../cli/aws';
 import { renderRestore, runRestore } from '../../cli/commands/restore';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
-import { describeRule, rulesFromSecurityGroupRules, type Rule } from '../../handlers/policy/rules';
+import { formatRule, rulesFromSecurityGroupRules, type Rule } from '../../handlers/policy/rules';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { fakeTimeline, INCIDENT_ARN, mockSts, type FakeTimeline } from './support';
@@ -58,7 +58,7 @@ async function state(groupId: string): Promise<string[]> {
     new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
   );
   return rulesFromSecurityGroupRules(out.SecurityGroupRules ?? [])
-    .map((r: Rule) => `${describeRule(r)}${r.description ? ` "${r.description}"` : ''}`)
+    .map((r: Rule) => `${formatRule(r)}${r.description ? ` "${r.description}"` : ''}`)
     .sort();
 }
 

@@ -7,12 +7,17 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { ListTimelineEventsCommand } from '@aws-sdk/client-ssm-incidents';
-import { describeRule } from '../../handlers/policy/rules';
+import { formatRule } from '../../handlers/policy/rules';
 import { InputError } from '../../handlers/shared/errors';
 import { createAwsClients } from '../../cli/aws';
 import { renderRestore, runRestore, type RestoreOptions } from '../../cli/commands/restore';
 import { main } from '../../cli/main';
-import { noteRecord, RECORD_KIND } from '../../handlers/incident/timeline';
+import {
+  noteRecord,
+  RECORD_IN_LOG_KIND,
+  RECORD_KIND,
+  remediationRecord,
+} from '../../handlers/incident/timeline';
 import {
   awsError,
   CALLER_ARN,
@@ -50,8 +55,35 @@ let timeline: FakeTimeline;
 let ec2: FakeEc2;
 let sts: ReturnType<typeof mockSts>;
 
+const POINTER = {
+  logGroup: '/aws/lambda/first-responder-reverter',
+  logStream: '2026/11/23/[$LATEST]abc',
+  requestId: 'req-1',
+};
+
+/** What the reverter writes when even a group's changes do not fit on the timeline. */
+function recordInLog(): string {
+  const revoked = Array.from({ length: 300 }, (_, i) => ({
+    protocol: 'tcp',
+    fromPort: 1024 + i,
+    toPort: 1024 + i,
+    cidrIpv4: '0.0.0.0/0',
+    description: 'opened by a deployment script',
+  }));
+  const data = remediationRecord(
+    { groupId: SG, status: 'remediated', revoked, authorized: [SSH_CORP, SSH_CORP], calls: 4 },
+    POINTER,
+  );
+  expect(JSON.parse(data)).toMatchObject({ kind: RECORD_IN_LOG_KIND });
+  return data;
+}
+
+/** A record with its summary worded differently: restore must not care. */
+const reworded = (data: string) =>
+  JSON.stringify({ ...JSON.parse(data), summary: 'Worded differently, for people only.' });
+
 /** The group as the reverter left it: ssh narrowed to 10.0.0.0/8, rdp gone, https kept. */
-function givenRemediatedGroup() {
+function givenRemediatedGroup(edit: (data: string) => string = (data) => data) {
   ec2 = fakeEc2({
     [SG]: [
       {
@@ -66,16 +98,18 @@ function givenRemediatedGroup() {
   timeline.add('SSM Incident Trigger', JSON.stringify({ rawData: '{}' }));
   return timeline.add(
     'Custom Event',
-    remediatedRecord(SG, {
-      revoked: [SSH_WORLD, RDP_WORLD],
-      authorized: [SSH_CORP],
-      before: [SSH_WORLD, RDP_WORLD, HTTPS_WORLD],
-    }),
+    edit(
+      remediatedRecord(SG, {
+        revoked: [SSH_WORLD, RDP_WORLD],
+        authorized: [SSH_CORP],
+        before: [SSH_WORLD, RDP_WORLD, HTTPS_WORLD],
+      }),
+    ),
     groupArn(SG),
   );
 }
 
-const ingress = (id = SG) => (ec2.groups.get(id) ?? []).map(describeRule).sort();
+const ingress = (id = SG) => (ec2.groups.get(id) ?? []).map(formatRule).sort();
 
 function restore(options: Partial<RestoreOptions> = {}) {
   return runRestore({
@@ -318,19 +352,7 @@ describe('restore refuses bad input with one clear line', () => {
   it('a record only in the logs says where it is and that restore cannot proceed', async () => {
     // GIVEN the note the reverter writes when a record does not fit on the timeline
     ec2 = fakeEc2({});
-    timeline.add(
-      'Custom Event',
-      noteRecord(
-        `${SG}: remediated, 300 revoked and 2 authorized; the complete record is in the function's log`,
-        {
-          fullRecord: {
-            logGroup: '/aws/lambda/first-responder-reverter',
-            logStream: '2026/11/23/[$LATEST]abc',
-            requestId: 'req-1',
-          },
-        },
-      ),
-    );
+    timeline.add('Custom Event', recordInLog());
     // WHEN restore runs
     const report = await restore({ yes: true });
     // THEN the group is reported as log-only with the pointer, and nothing is applied
@@ -341,6 +363,33 @@ describe('restore refuses bad input with one clear line', () => {
     expect(report.groups[0]!.detail).toContain('restore cannot proceed automatically');
     expect(report.ok).toBe(false);
     expect(ec2.writes).toEqual([]);
+  });
+});
+
+describe('restore reads the records as data, never their summaries', () => {
+  it('a record whose summary is worded differently is restored all the same', async () => {
+    // GIVEN a remediated group whose record says something else in its summary
+    givenRemediatedGroup(reworded);
+    // WHEN restore runs
+    const report = await restore({ yes: true });
+    // THEN the group is restored from the record's fields
+    expect(report.groups[0]).toMatchObject({ groupId: SG, status: 'restored' });
+    expect(ingress()).toEqual([
+      'tcp 22 from 0.0.0.0/0',
+      'tcp 3389 from 0.0.0.0/0',
+      'tcp 443 from 0.0.0.0/0',
+    ]);
+  });
+
+  it('a record only in the logs, its summary worded differently, is still found', async () => {
+    // GIVEN the reverter's too-large record, its summary reworded
+    ec2 = fakeEc2({});
+    timeline.add('Custom Event', reworded(recordInLog()));
+    // WHEN restore runs
+    const report = await restore({ yes: true });
+    // THEN the group and the pointer come from the record's fields
+    expect(report.groups[0]).toMatchObject({ groupId: SG, status: 'log only' });
+    expect(report.groups[0]!.detail).toContain('request req-1');
   });
 });
 

@@ -14,7 +14,7 @@ import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { EventEmitter } from 'node:events';
 import { createAwsClients, type AwsClients } from '../../cli/aws';
 import { runTripwire, TRIPWIRE_DESCRIPTION, TRIPWIRE_TAG } from '../../cli/commands/tripwire';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { EXAMPLE_POLICY } from '../support/groups';

@@ -1,12 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
-import {
-  makeHandler,
-  ResponseIncompleteError,
-  revertMinSeverityFromEnv,
-} from '../../handlers/guardduty-response';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
+import { revertMinSeverityFromEnv } from '../../handlers/env';
+import { makeHandler, ResponseIncompleteError } from '../../handlers/guardduty-response';
 import {
   fixture,
   givenWorldOpenSshGroups,

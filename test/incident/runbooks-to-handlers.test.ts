@@ -6,12 +6,13 @@
 import { EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response';
 import { makeHandler as makeReverter } from '../../handlers/reverter';
 import { makeHandler as makeRootTriage } from '../../handlers/root-triage';
 import type { RunbookId } from '../../infra/config';
-import { loadRunbook, RUNBOOK_FUNCTIONS, type HandlerId } from '../../infra/runbooks';
+import { loadRunbook, RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
+import type { FunctionId } from '../../infra/functions';
 import {
   fixture,
   givenWorldOpenSshGroups,
@@ -54,7 +55,7 @@ const deps = {
   limits: () => DEFAULT_LIMITS,
 };
 const HANDLERS: Record<
-  Exclude<HandlerId, 'configEvaluator'>,
+  Exclude<FunctionId, 'configEvaluator'>,
   (event: unknown) => Promise<unknown>
 > = {
   reverter: makeReverter(deps),

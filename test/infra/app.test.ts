@@ -4,7 +4,11 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { EC2_WRITES, LAMBDA_RUNTIME, TIMELINE_ACTIONS } from '../../infra/constructs/remediation';
+import {
+  EC2_WRITES,
+  LAMBDA_RUNTIME,
+  TIMELINE_ACTIONS,
+} from '../../infra/constructs/response-functions';
 import { isSentence } from '../../infra/nag';
 import { ONBOARDING_NOTICE } from '../../infra/stacks/first-responder-stack';
 import { acknowledgementsOf } from '../../infra/summary';

@@ -1,11 +1,6 @@
 import { ValidationError } from '../../handlers/shared/validation';
-import {
-  DETECTION_IDS,
-  RESPONSE_PLAN_DEFAULTS,
-  regionOf,
-  responsePlansOf,
-  type FirstResponderConfig,
-} from '../../infra/config';
+import { DETECTION_IDS } from '../../patterns';
+import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
 import { configFrom, exampleConfig, minimalInput } from './support';
 
 /** The problems a configuration is refused with. */
@@ -64,7 +59,8 @@ describe('configuration', () => {
     expect(plans.map((p) => p.detection)).toEqual([...DETECTION_IDS]);
     expect(plans[0]).toMatchObject({
       name: 'first-responder-root-activity',
-      title: RESPONSE_PLAN_DEFAULTS.rootActivity.title,
+      title: 'Root user activity',
+      impact: 2,
       runbook: 'root-activity-triage',
       engagements: [],
     });

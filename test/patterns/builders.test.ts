@@ -230,30 +230,30 @@ describe('securityGroupOpenedPattern', () => {
 describe('DETECTIONS', () => {
   it('lists the four detections, each once', () => {
     expect(DETECTIONS.map((d) => d.id)).toEqual([
-      'root-activity',
-      'guardduty-finding',
-      'config-noncompliance',
-      'security-group-opened',
+      'rootActivity',
+      'guardDutyFinding',
+      'configNoncompliance',
+      'securityGroupOpened',
     ]);
   });
 
   it.each([
     {
-      id: 'guardduty-finding',
+      id: 'guardDutyFinding',
       settings: { guardDuty: { minSeverity: 9 } },
       expected: guardDutyFindingPattern({ minSeverity: 9 }),
     },
     {
-      id: 'config-noncompliance',
+      id: 'configNoncompliance',
       settings: { config: { ruleNames: ['restricted-ssh'] } },
       expected: configNoncompliancePattern({ ruleNames: ['restricted-ssh'] }),
     },
     {
-      id: 'security-group-opened',
-      settings: { securityGroup: { excludedRoleArns: [ROLE] } },
+      id: 'securityGroupOpened',
+      settings: { securityGroupOpened: { excludedRoleArns: [ROLE] } },
       expected: securityGroupOpenedPattern({ excludedRoleArns: [ROLE] }),
     },
-    { id: 'root-activity', settings: {}, expected: rootActivityPattern() },
+    { id: 'rootActivity', settings: {}, expected: rootActivityPattern() },
   ])('$id passes its own settings to its builder', ({ id, settings, expected }) => {
     // GIVEN settings for the detection, WHEN its pattern is rendered from them
     const detection = DETECTIONS.find((d) => d.id === id)!;
@@ -263,7 +263,7 @@ describe('DETECTIONS', () => {
 
   it('flags the region root console sign-ins are delivered in, and read-only calls', () => {
     // GIVEN the root-activity detection
-    const root = DETECTIONS.find((d) => d.id === 'root-activity')!;
+    const root = DETECTIONS.find((d) => d.id === 'rootActivity')!;
     // THEN it says us-east-1 must be covered and that its rule needs read-only events
     expect(root.onlyDeliveredIn?.region).toBe(ROOT_CONSOLE_SIGN_IN_REGION);
     expect(ROOT_CONSOLE_SIGN_IN_REGION).toBe('us-east-1');

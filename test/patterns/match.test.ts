@@ -147,7 +147,7 @@ describe('EventBridge matching rules', () => {
     };
     event.detail.requestParameters = { groupId: 'sg-1', cidrIp: '0.0.0.0/0', ipProtocol: 'tcp' };
     // WHEN judged THEN the security-group detection matches
-    expect(matchesPattern(PATTERNS['security-group-opened'], event)).toBe(true);
+    expect(matchesPattern(PATTERNS['securityGroupOpened'], event)).toBe(true);
   });
 });
 

@@ -92,8 +92,8 @@ describe('the offline evaluator agrees with moto', () => {
     const asDelivered = await rules.matching(event);
     const unwrapped = await rules.matching(withoutSingletonObjectArrays(event));
     // THEN moto misses it as delivered, which is why the table unwraps, and sees it unwrapped
-    expect(asDelivered.has('security-group-opened')).toBe(false);
-    expect(unwrapped.has('security-group-opened')).toBe(true);
+    expect(asDelivered.has('securityGroupOpened')).toBe(false);
+    expect(unwrapped.has('securityGroupOpened')).toBe(true);
   });
 
   it('agrees on generated variations of the fixtures', async () => {
@@ -124,7 +124,7 @@ describe('GuardDuty: numeric matching against the often-copied list of exact sev
   let guardDuty: MotoRules<'listed' | 'numeric'>;
 
   beforeAll(async () => {
-    guardDuty = await motoRules(moto, { listed, numeric: PATTERNS['guardduty-finding'] });
+    guardDuty = await motoRules(moto, { listed, numeric: PATTERNS['guardDutyFinding'] });
   });
 
   it.each([

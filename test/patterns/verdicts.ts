@@ -19,7 +19,7 @@ export const REMEDIATION_ROLE_ARN = 'arn:aws:iam::770203350335:role/first-respon
 
 /** The configuration the table is written for: defaults, plus the remediation role excluded. */
 export const SETTINGS: DetectionSettings = {
-  securityGroup: { excludedRoleArns: [REMEDIATION_ROLE_ARN] },
+  securityGroupOpened: { excludedRoleArns: [REMEDIATION_ROLE_ARN] },
 };
 
 export interface FixtureVerdict {
@@ -40,43 +40,43 @@ const MOTO_NO_ARRAYS_OF_OBJECTS =
 
 export const VERDICTS: readonly FixtureVerdict[] = [
   // GuardDuty: numeric >= 7, so 7, 7.25, 8 and Critical match; 6.9, 5 and a string do not.
-  { file: 'guardduty-sample-finding-eventbridge.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-severity-7.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-severity-7.25.json', matches: ['guardduty-finding'] },
-  { file: 'guardduty-severity-9.5-critical.json', matches: ['guardduty-finding'] },
+  { file: 'guardduty-sample-finding-eventbridge.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-severity-7.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-severity-7.25.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-severity-9.5-critical.json', matches: ['guardDutyFinding'] },
   { file: 'guardduty-severity-6.9.json', matches: [] },
   { file: 'guardduty-severity-5.json', matches: [] },
   { file: 'guardduty-severity-string-8.json', matches: [] },
 
   // Console sign-ins: root, successful or not, yes; IAM users no.
-  { file: 'signin-root-success.json', matches: ['root-activity'] },
-  { file: 'signin-root-failure.json', matches: ['root-activity'] },
+  { file: 'signin-root-success.json', matches: ['rootActivity'] },
+  { file: 'signin-root-failure.json', matches: ['rootActivity'] },
   { file: 'signin-iam-user-success-mfa.json', matches: [] },
   { file: 'signin-iam-user-failure-console-sample.json', matches: [] },
 
   // AuthorizeSecurityGroupIngress: a root API call that opens 22 to 0.0.0.0/0 and ::/0 is both.
   {
     file: 'authorize-ingress-root-world-ipv4-ipv6.json',
-    matches: ['root-activity', 'security-group-opened'],
+    matches: ['rootActivity', 'securityGroupOpened'],
   },
-  { file: 'authorize-ingress-world-by-assumed-role.json', matches: ['security-group-opened'] },
+  { file: 'authorize-ingress-world-by-assumed-role.json', matches: ['securityGroupOpened'] },
   { file: 'authorize-ingress-private-10-8-only.json', matches: [] },
   { file: 'authorize-ingress-group-reference.json', matches: [] },
   { file: 'authorize-ingress-world-by-remediation-role.json', matches: [] },
   { file: 'authorize-ingress-world-failed.json', matches: [] },
 
   // ModifySecurityGroupRules: one rule is an object, several are an array.
-  { file: 'modify-security-group-rules-world-ipv4.json', matches: ['security-group-opened'] },
+  { file: 'modify-security-group-rules-world-ipv4.json', matches: ['securityGroupOpened'] },
   {
     file: 'modify-security-group-rules-two-rules-world-ipv6.json',
-    matches: ['security-group-opened'],
-    motoCannotDecide: { 'security-group-opened': MOTO_NO_ARRAYS_OF_OBJECTS },
+    matches: ['securityGroupOpened'],
+    motoCannotDecide: { securityGroupOpened: MOTO_NO_ARRAYS_OF_OBJECTS },
   },
 
   // Config: NON_COMPLIANT with a listed rule only.
-  { file: 'config-s3-public-read-noncompliant.json', matches: ['config-noncompliance'] },
-  { file: 'config-s3-public-write-noncompliant.json', matches: ['config-noncompliance'] },
-  { file: 'config-security-group-policy-noncompliant.json', matches: ['config-noncompliance'] },
+  { file: 'config-s3-public-read-noncompliant.json', matches: ['configNoncompliance'] },
+  { file: 'config-s3-public-write-noncompliant.json', matches: ['configNoncompliance'] },
+  { file: 'config-security-group-policy-noncompliant.json', matches: ['configNoncompliance'] },
   { file: 'config-s3-public-read-compliant.json', matches: [] },
   { file: 'config-s3-public-read-not-applicable.json', matches: [] },
   { file: 'config-access-keys-rotated-noncompliant.json', matches: [] },

@@ -7,7 +7,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
-import { remediateGroup } from '../../handlers/aws/remediate';
+import { remediateGroup } from '../../handlers/respond/remediate';
 import {
   describeSecurityGroupsSchema,
   ipPermissionsSchema,

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { parsePolicy, type SecurityGroupPolicy } from '../../handlers/policy/policy';
-import { planGroup, ruleCovers, type Plan } from '../../handlers/policy/planner';
+import { judge, planGroup, ruleCovers, type Plan } from '../../handlers/policy/planner';
 import {
-  describeRule,
+  formatRule,
   makeRule,
   snapshotFromDescribe,
   type GroupSnapshot,
@@ -23,7 +23,7 @@ const EXAMPLE = parsePolicy({
   ],
 });
 
-const show = (rules: readonly Rule[]) => rules.map(describeRule).sort();
+const show = (rules: readonly Rule[]) => rules.map(formatRule).sort();
 const revoked = (p: Plan) => show(p.revoke.map((c) => c.rule));
 const authorized = (p: Plan) => show(p.authorize.map((c) => c.rule));
 
@@ -318,6 +318,31 @@ describe('planner, exact mode', () => {
       REQUIRED,
     );
     expect(plan).toMatchObject({ compliant: true, revoke: [], authorize: [] });
+  });
+});
+
+describe('judge: exemption first, then the plan', () => {
+  const open22: IpPermission[] = [
+    { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+  ];
+  const tagged = (tags: Record<string, string>): GroupSnapshot => ({ ...group(open22), tags });
+  const { tag, value } = EXAMPLE.exempt;
+
+  it.each<[string, Record<string, string>, boolean]>([
+    ['the exemption tag exempts', { [tag]: value }, true],
+    [
+      'its value compares ignoring case, as the IAM Deny does',
+      { [tag]: value.toUpperCase() },
+      true,
+    ],
+    ['another value does not exempt', { [tag]: `${value}-not` }, false],
+    ['no tags: the policy applies', {}, false],
+  ])('%s', (_name, tags, exempt) => {
+    // GIVEN a group open to the world on 22 with these tags WHEN it is judged
+    const judgement = judge(tagged(tags), EXAMPLE);
+    // THEN it is exempt (saying why) or gets exactly the planner's plan
+    if (exempt) expect(judgement).toEqual({ exempt: true, reason: `tagged ${tag}=${value}` });
+    else expect(judgement).toEqual({ exempt: false, plan: planGroup(tagged(tags), EXAMPLE) });
   });
 });
 

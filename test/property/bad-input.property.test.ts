@@ -23,11 +23,11 @@ import { stringify as toYaml } from 'yaml';
 import { parseDescribeDocument } from '../../cli/commands/plan';
 import { EXIT } from '../../cli/errors';
 import { main } from '../../cli/main';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { makeHandler as configEvaluator } from '../../handlers/config-evaluator';
 import { makeHandler as guardDutyResponse } from '../../handlers/guardduty-response';
-import { describeFinding } from '../../handlers/incident/guardduty';
-import { describeRootActivity } from '../../handlers/incident/root-activity';
+import { findingFacts } from '../../handlers/incident/guardduty';
+import { rootActivityFacts } from '../../handlers/incident/root-activity';
 import { parseTrigger } from '../../handlers/incident/trigger';
 import { planGroup } from '../../handlers/policy/planner';
 import { parsePolicy, type SecurityGroupPolicy } from '../../handlers/policy/policy';
@@ -813,8 +813,8 @@ describe('bad input, generated', () => {
       await fc.assert(
         fc.asyncProperty(eventData, eventArb, async (data, event) => {
           for (const p of patterns) expect(typeof matchesPattern(p, event)).toBe('boolean');
-          describeFinding(event);
-          describeRootActivity(event);
+          findingFacts(event);
+          rootActivityFacts(event);
           const trigger = parseTrigger(data);
           if (trigger.status === 'event') count('event payloads', 'accepted');
           else {

@@ -8,7 +8,7 @@ import {
   EC2Client,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { startMoto, type MotoServer } from '../support/moto';

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEc2Client, describeGroup } from '../../handlers/aws/ec2';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { InputError } from '../../handlers/shared/errors';

@@ -7,7 +7,7 @@ import {
   type EC2Client,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
-import { describeRule, rulesFromSecurityGroupRules } from '../../handlers/policy/rules';
+import { formatRule, rulesFromSecurityGroupRules } from '../../handlers/policy/rules';
 
 export interface GroupOptions {
   /** @default a unique name */
@@ -59,9 +59,7 @@ export async function ingressOf(
   );
   return rulesFromSecurityGroupRules(out.SecurityGroupRules ?? [])
     .map((r) =>
-      options.descriptions && r.description
-        ? `${describeRule(r)} "${r.description}"`
-        : describeRule(r),
+      options.descriptions && r.description ? `${formatRule(r)} "${r.description}"` : formatRule(r),
     )
     .sort();
 }

@@ -6,9 +6,10 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { resolveTargets, type Targets } from '../incident/targets';
 import { remediationRecord, type LogPointer } from '../incident/timeline';
-import type { Trigger } from '../incident/trigger';
+import type { IncidentTrigger } from '../incident/trigger';
+import { DEFAULT_LIMITS, type GroupResult } from '../policy/results';
 import { logger } from '../shared/logger';
-import { instanceGroupIds } from './ec2';
+import { instanceGroupIds } from '../aws/ec2';
 import {
   addNote,
   addRelatedResource,
@@ -16,13 +17,8 @@ import {
   clientToken,
   incidentArnParts,
   readTrigger,
-} from './incidents';
-import {
-  DEFAULT_LIMITS,
-  remediateGroups,
-  type GroupResult,
-  type RemediationOptions,
-} from './remediate';
+} from '../aws/incidents';
+import { remediateGroups, type RemediationOptions } from './remediate';
 
 export interface IncidentClients {
   readonly ec2: EC2Client;
@@ -67,7 +63,7 @@ export async function revertForIncident(
   clients: IncidentClients,
   req: IncidentRequest,
   options: RemediationOptions,
-  known?: Trigger,
+  known?: IncidentTrigger,
 ): Promise<IncidentOutcome> {
   const arn = req.incidentRecordArn;
   const parts = incidentArnParts(arn);

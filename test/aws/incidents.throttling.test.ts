@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIncidentsClient, readTrigger } from '../../handlers/aws/incidents';
-import { INCIDENT_ARN, TRIGGER_ID, triggerData } from './support';
+import { INCIDENT_ARN, TRIGGER_ID, triggerData } from '../incident/support';
 
 it('retries a throttled Incident Manager call and reads the trigger', async () => {
   // GIVEN an Incident Manager endpoint that throttles the first request

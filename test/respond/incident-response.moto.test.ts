@@ -11,12 +11,12 @@ import {
 } from '@aws-sdk/client-ssm-incidents';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler } from '../../handlers/reverter';
 import { startMoto, type MotoServer } from '../support/moto';
 import { createGroup, ingressOf } from '../support/moto-ec2';
-import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from '../incident/support';
 import { EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;

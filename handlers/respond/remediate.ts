@@ -3,50 +3,15 @@
  * Refusals (exempt, blast radius, unreadable tags) are decided before any write.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { isExempt, planGroup, type Plan } from '../policy/planner';
+import { exemptReason, judge, type Judgement, type Plan } from '../policy/planner';
 import { quotaProblem } from '../policy/quota';
 import type { SecurityGroupPolicy } from '../policy/policy';
 import { ruleToJson, snapshotFromDescribe, type RuleJson } from '../policy/rules';
+import { DEFAULT_LIMITS, type GroupResult, type RemediationLimits } from '../policy/results';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { ValidationError } from '../shared/validation';
-import { ApplyError, applyPlan, describeGroup, describeRules } from './ec2';
-
-export type GroupStatus =
-  | 'compliant'
-  | 'remediated'
-  /** dryRun: what `remediated` would have done, nothing changed. */
-  | 'planned'
-  | 'exempt'
-  | 'gone'
-  | 'refused'
-  | 'failed';
-
-export interface GroupResult {
-  readonly groupId: string;
-  readonly status: GroupStatus;
-  /** Why the group was refused, exempt, gone or failed. */
-  readonly reason?: string;
-  readonly before?: readonly RuleJson[];
-  readonly revoked: readonly RuleJson[];
-  readonly authorized: readonly RuleJson[];
-  readonly after?: readonly RuleJson[];
-  /** One line per change, from the planner. */
-  readonly reasons?: readonly string[];
-  /** EC2 calls made for this group. */
-  readonly calls: number;
-}
-
-export interface RemediationLimits {
-  /** @default 50 */
-  readonly maxRevokesPerGroup: number;
-  /** @default 20 */
-  readonly maxGroupsPerCall: number;
-  /** EC2's inbound-rule quota per group, if the account raised it. @default 60 */
-  readonly maxInboundRulesPerGroup?: number;
-}
-
-export const DEFAULT_LIMITS: RemediationLimits = { maxRevokesPerGroup: 50, maxGroupsPerCall: 20 };
+import { ApplyError, applyPlan, describeGroup, describeRules } from '../aws/ec2';
 
 export interface RemediationOptions {
   readonly policy: SecurityGroupPolicy;
@@ -93,36 +58,41 @@ export async function remediateGroup(
   if (!read.found)
     return { groupId, status: 'gone', reason: 'the group no longer exists', ...empty, calls: 1 };
 
-  let tagged;
+  const exempt = (reason: string, calls: number): GroupResult => ({
+    groupId,
+    status: 'exempt',
+    reason,
+    ...empty,
+    calls,
+  });
+  // Exemption needs the tags only: asked first, it spares an exempt group the second read.
+  let tagged: string | undefined;
   try {
-    tagged = snapshotFromDescribe(read.group);
+    tagged = exemptReason(snapshotFromDescribe(read.group), options.policy);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     return { groupId, status: 'refused', reason: unreadable(err), ...empty, calls: 1 };
   }
-  if (isExempt(tagged, options.policy))
-    return {
-      groupId,
-      status: 'exempt',
-      reason: `tagged ${options.policy.exempt.tag}=${options.policy.exempt.value}`,
-      ...empty,
-      calls: 1,
-    };
+  if (tagged !== undefined) return exempt(tagged, 1);
 
   let calls = 2;
-  let plan: Plan;
+  let judgement: Judgement;
   let before: RuleJson[];
   let quota: string | undefined;
   try {
     const snapshot = snapshotFromDescribe(read.group, await describeRules(ec2, groupId));
     before = snapshot.ingress.map(ruleToJson);
-    plan = planGroup(snapshot, options.policy);
-    quota = quotaProblem(snapshot.ingress, plan, limits.maxInboundRulesPerGroup);
+    judgement = judge(snapshot, options.policy);
+    quota = judgement.exempt
+      ? undefined
+      : quotaProblem(snapshot.ingress, judgement.plan, limits.maxInboundRulesPerGroup);
   } catch (err) {
     const refused = err instanceof ValidationError;
     const reason = refused ? unreadable(err) : errorMessage(err);
     return { groupId, status: refused ? 'refused' : 'failed', reason, ...empty, calls };
   }
+  if (judgement.exempt) return exempt(judgement.reason, calls);
+  const plan = judgement.plan;
   const p = json(plan);
   if (plan.compliant)
     return { groupId, status: 'compliant', before, ...empty, after: p.after, calls };
@@ -146,17 +116,14 @@ export async function remediateGroup(
       reasons: p.reasons,
       calls,
     };
-  if (options.dryRun)
-    return {
-      groupId,
-      status: 'planned',
-      before,
-      revoked: p.revoke,
-      authorized: p.authorize,
-      after: p.after,
-      reasons: p.reasons,
-      calls,
-    };
+  const changes = {
+    before,
+    revoked: p.revoke,
+    authorized: p.authorize,
+    after: p.after,
+    reasons: p.reasons,
+  };
+  if (options.dryRun) return { groupId, status: 'planned', ...changes, calls };
 
   // The audit line: the complete before-state, so that any revert can be undone later.
   logger.info(`revoking for ${groupId}`, {
@@ -183,16 +150,7 @@ export async function remediateGroup(
       calls: calls + done.calls,
     };
   }
-  return {
-    groupId,
-    status: 'remediated',
-    before,
-    revoked: p.revoke,
-    authorized: p.authorize,
-    after: p.after,
-    reasons: p.reasons,
-    calls,
-  };
+  return { groupId, status: 'remediated', ...changes, calls };
 }
 
 /** Groups one at a time: a failure on one never stops the others. */

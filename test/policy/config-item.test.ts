@@ -14,7 +14,7 @@ import {
   type ComplianceType,
 } from '../../handlers/policy/config-item';
 import { parsePolicy, type SecurityGroupPolicy } from '../../handlers/policy/policy';
-import { describeRule, type Rule } from '../../handlers/policy/rules';
+import { formatRule, type Rule } from '../../handlers/policy/rules';
 import { InputError } from '../../handlers/shared/errors';
 import {
   changeEvent,
@@ -28,14 +28,14 @@ import {
   ruleEvent,
   selectResourceConfiguration,
   sgItem,
-} from './support';
+} from '../config-evaluator/support';
 
 const exactPolicy = parsePolicy({
   mode: 'exact',
   ingress: [{ protocol: 'tcp', ports: [443], from: ['10.0.0.0/8'] }],
 });
 
-const shortRules = (rules: readonly Rule[]) => rules.map(describeRule);
+const shortRules = (rules: readonly Rule[]) => rules.map(formatRule);
 
 describe('snapshotFromConfigItem: configuration items as Config delivers them', () => {
   it('reads the recorded rule event once per range although ipv4Ranges and ipRanges both list it', () => {
@@ -388,8 +388,8 @@ describe('parseConfigRuleEvent: the invocation as Config sends it', () => {
     expect(req.debug).toBe(false); // the top-level "debug": true is Custodian's, not Config's
     expect(req.eventLeftScope).toBe(false);
     expect(req.resultToken).toBe(event.resultToken);
-    expect(req.trigger.kind).toBe('change');
-    expect(req.trigger.orderingTimestamp.toISOString()).toBe('2017-11-27T14:26:11.300Z');
+    expect(req.invocation.kind).toBe('change');
+    expect(req.invocation.orderingTimestamp.toISOString()).toBe('2017-11-27T14:26:11.300Z');
   });
 
   it.each<[string, unknown, boolean]>([

@@ -1,79 +1,35 @@
 /**
- * The handlers as Lambda functions: bundled by the local esbuild (never Docker), on the newest
- * Node.js runtime, each with its own role, customer-managed policy and log group.
+ * The response functions (the reverter, the GuardDuty response, root triage and the Config
+ * evaluator), built from the catalogue in infra/functions.ts: bundled by the local esbuild (never
+ * Docker), on the newest Node.js runtime, each with its own role, customer-managed policy and log
+ * group.
  *
  * Least privilege is the point: the functions that change security groups may revoke or
  * authorize ingress only on groups WITHOUT the policy's exempt tag, enforced by an explicit IAM
  * Deny, so even a bug in the handler cannot touch an exempt group.
  */
 import { join } from 'node:path';
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
-import { HANDLER_IDS, REPO_ROOT, type HandlerId } from '../runbooks';
+import {
+  FUNCTION_IDS,
+  FUNCTIONS,
+  type FunctionId,
+  type FunctionInput,
+  type FunctionPermission,
+} from '../functions';
+import { REPO_ROOT } from '../runbooks';
 
 export { LAMBDA_RUNTIME };
-
-/** What each handler is and needs. */
-export const HANDLERS: Record<
-  HandlerId,
-  {
-    readonly entry: string;
-    readonly slug: string;
-    readonly description: string;
-    readonly timeout: Duration;
-    /** Reads the security-group policy from FIRST_RESPONDER_POLICY. */
-    readonly needsPolicy: boolean;
-    /** May revoke and authorize ingress (on groups without the exempt tag). */
-    readonly changesSecurityGroups: boolean;
-    /** Reads and writes the incident timeline. */
-    readonly writesTimeline: boolean;
-  }
-> = {
-  reverter: {
-    entry: 'handlers/reverter.ts',
-    slug: 'reverter',
-    description: 'Reverts security groups to the security-group policy.',
-    timeout: Duration.minutes(4),
-    needsPolicy: true,
-    changesSecurityGroups: true,
-    writesTimeline: true,
-  },
-  guarddutyResponse: {
-    entry: 'handlers/guardduty-response.ts',
-    slug: 'guardduty-response',
-    description: 'Responds to a GuardDuty finding incident.',
-    timeout: Duration.minutes(4),
-    needsPolicy: true,
-    changesSecurityGroups: true,
-    writesTimeline: true,
-  },
-  rootTriage: {
-    entry: 'handlers/root-triage.ts',
-    slug: 'root-triage',
-    description: 'Triages root-user activity incidents.',
-    timeout: Duration.minutes(2),
-    needsPolicy: false,
-    changesSecurityGroups: false,
-    writesTimeline: true,
-  },
-  configEvaluator: {
-    entry: 'handlers/config-evaluator.ts',
-    slug: 'config-evaluator',
-    description: 'Evaluates security groups against the policy for AWS Config.',
-    timeout: Duration.minutes(1),
-    needsPolicy: true,
-    changesSecurityGroups: false,
-    writesTimeline: false,
-  },
-};
 
 /** EC2 reads every handler that looks at security groups needs; they take no resource ARN. */
 const EC2_READS = [
@@ -92,7 +48,7 @@ export const TIMELINE_ACTIONS = [
   'ssm-incidents:UpdateRelatedItems',
 ];
 
-export interface RemediationProps {
+export interface ResponseFunctionsProps {
   /** Prefix of names, e.g. "first-responder". */
   readonly prefix: string;
   /** The policy document as compact JSON (FIRST_RESPONDER_POLICY). */
@@ -130,12 +86,12 @@ export interface RemediationProps {
   readonly guardDutyRevertMinSeverity?: number | 'never';
 }
 
-export class Remediation extends Construct {
-  readonly functions: Record<HandlerId, NodejsFunction>;
-  readonly roles: Record<HandlerId, iam.Role>;
-  readonly logGroups: Record<HandlerId, logs.LogGroup>;
+export class ResponseFunctions extends Construct {
+  readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly roles: Record<FunctionId, iam.Role>;
+  readonly logGroups: Record<FunctionId, logs.LogGroup>;
 
-  constructor(scope: Construct, id: string, props: RemediationProps) {
+  constructor(scope: Construct, id: string, props: ResponseFunctionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const incidentRecords = props.responsePlanNames.map((name) =>
@@ -155,13 +111,15 @@ export class Remediation extends Construct {
       ? kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
       : undefined;
 
-    const functions = {} as Record<HandlerId, NodejsFunction>;
-    const roles = {} as Record<HandlerId, iam.Role>;
-    const logGroups = {} as Record<HandlerId, logs.LogGroup>;
+    const functions = {} as Record<FunctionId, NodejsFunction>;
+    const roles = {} as Record<FunctionId, iam.Role>;
+    const logGroups = {} as Record<FunctionId, logs.LogGroup>;
 
-    for (const handlerId of HANDLER_IDS) {
-      const spec = HANDLERS[handlerId];
-      const scopeOf = new Construct(this, handlerId);
+    for (const functionId of FUNCTION_IDS) {
+      const spec = FUNCTIONS[functionId];
+      const may = (p: FunctionPermission) => spec.permissions.includes(p);
+      const reads = (i: FunctionInput) => spec.environment.includes(i);
+      const scopeOf = new Construct(this, functionId);
 
       const logGroup = new logs.LogGroup(scopeOf, 'Logs', {
         retention: props.logRetention,
@@ -169,7 +127,7 @@ export class Remediation extends Construct {
       });
 
       const role = new iam.Role(scopeOf, 'Role', {
-        description: `Execution role of ${props.prefix}-${spec.slug}.`,
+        description: `Execution role of ${props.prefix}-${spec.name}.`,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
           conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
         }),
@@ -182,15 +140,15 @@ export class Remediation extends Construct {
           resources: [logGroup.logGroupArn],
         }),
       ];
-      if (spec.needsPolicy || spec.changesSecurityGroups)
+      if (may('describeSecurityGroups'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'DescribeSecurityGroups',
-            actions: spec.changesSecurityGroups ? EC2_READS : EC2_READS.slice(0, 2),
+            actions: may('describeInstances') ? EC2_READS : EC2_READS.slice(0, 2),
             resources: ['*'],
           }),
         );
-      if (spec.changesSecurityGroups)
+      if (may('changeIngress'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'ChangeIngress',
@@ -211,7 +169,7 @@ export class Remediation extends Construct {
             },
           }),
         );
-      if (spec.writesTimeline)
+      if (may('incidentTimeline'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'IncidentTimeline',
@@ -219,7 +177,7 @@ export class Remediation extends Construct {
             resources: incidentRecords,
           }),
         );
-      if (handlerId === 'configEvaluator')
+      if (may('reportEvaluations'))
         statements.push(
           new iam.PolicyStatement({
             sid: 'ReportEvaluations',
@@ -228,25 +186,25 @@ export class Remediation extends Construct {
           }),
         );
       new iam.ManagedPolicy(scopeOf, 'Policy', {
-        description: `Permissions of ${props.prefix}-${spec.slug}.`,
+        description: `Permissions of ${props.prefix}-${spec.name}.`,
         statements,
         roles: [role],
       });
 
       const environment: Record<string, string> = {
-        POWERTOOLS_SERVICE_NAME: `${props.prefix}-${spec.slug}`,
+        [ENV.serviceName]: `${props.prefix}-${spec.name}`,
       };
-      if (spec.needsPolicy) environment.FIRST_RESPONDER_POLICY = props.policyJson;
-      if (spec.changesSecurityGroups) {
+      if (reads('policy')) environment[ENV.policy] = props.policyJson;
+      if (reads('revertLimits')) {
         if (props.maxRevokesPerGroup !== undefined)
-          environment.MAX_REVOKES_PER_GROUP = String(props.maxRevokesPerGroup);
+          environment[ENV.maxRevokesPerGroup] = String(props.maxRevokesPerGroup);
         if (props.maxGroupsPerCall !== undefined)
-          environment.MAX_GROUPS_PER_CALL = String(props.maxGroupsPerCall);
+          environment[ENV.maxGroupsPerCall] = String(props.maxGroupsPerCall);
         if (props.maxInboundRulesPerGroup !== undefined)
-          environment.MAX_INBOUND_RULES_PER_GROUP = String(props.maxInboundRulesPerGroup);
+          environment[ENV.maxInboundRulesPerGroup] = String(props.maxInboundRulesPerGroup);
       }
-      if (handlerId === 'guarddutyResponse' && props.guardDutyRevertMinSeverity !== undefined)
-        environment.GUARDDUTY_REVERT_MIN_SEVERITY = String(props.guardDutyRevertMinSeverity);
+      if (reads('guardDutyRevertMinSeverity') && props.guardDutyRevertMinSeverity !== undefined)
+        environment[ENV.guardDutyRevertMinSeverity] = String(props.guardDutyRevertMinSeverity);
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         entry: join(REPO_ROOT, spec.entry),
@@ -254,8 +212,8 @@ export class Remediation extends Construct {
         description: spec.description,
         runtime: LAMBDA_RUNTIME,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout: spec.timeout,
+        memorySize: spec.limits.memorySize,
+        timeout: spec.limits.timeout,
         role,
         logGroup,
         environment,
@@ -294,9 +252,9 @@ export class Remediation extends Construct {
       const wildcardReason =
         'EC2 Describe actions and config:PutEvaluations support no resource-level permissions, so they need Resource "*"; every write is scoped to security groups of this account and region, and exempt groups are denied.';
       const acks = [];
-      if (spec.needsPolicy || spec.changesSecurityGroups)
+      if (may('describeSecurityGroups') || may('reportEvaluations'))
         acks.push({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReason });
-      if (spec.changesSecurityGroups)
+      if (may('changeIngress'))
         acks.push(
           {
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:security-group/*]`,
@@ -309,7 +267,7 @@ export class Remediation extends Construct {
               'Revoking and authorizing ingress also acts on the rules of a group, which are only known when an incident names the group.',
           },
         );
-      if (spec.writesTimeline)
+      if (may('incidentTimeline'))
         for (const name of props.responsePlanNames)
           acks.push({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
@@ -318,9 +276,9 @@ export class Remediation extends Construct {
           });
       if (acks.length) acknowledge(scopeOf.node.findChild('Policy'), ...acks);
 
-      functions[handlerId] = fn;
-      roles[handlerId] = role;
-      logGroups[handlerId] = logGroup;
+      functions[functionId] = fn;
+      roles[functionId] = role;
+      logGroups[functionId] = logGroup;
     }
     this.functions = functions;
     this.roles = roles;
@@ -329,7 +287,7 @@ export class Remediation extends Construct {
 
   /** Roles whose security-group changes are the app's own remediation (excluded from detection). */
   get remediationRoles(): iam.Role[] {
-    return HANDLER_IDS.filter((id) => HANDLERS[id].changesSecurityGroups).map(
+    return FUNCTION_IDS.filter((id) => FUNCTIONS[id].permissions.includes('changeIngress')).map(
       (id) => this.roles[id],
     );
   }

@@ -14,11 +14,11 @@ import {
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_LIMITS } from '../../handlers/aws/remediate';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
-import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from './support';
+import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from '../incident/support';
 import { EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;
