@@ -123,7 +123,7 @@ describe("EC2's security-group shapes", () => {
     const result = ipPermissionsSchema.safeParse([p]);
     expect(result.success).toBe(false);
     try {
-      snapshotFromDescribe({ GroupId: 'sg-0123456789abcdef0', IpPermissions: [p] } as never);
+      snapshotFromDescribe({ GroupId: 'sg-0123456789abcdef0', IpPermissions: [p] });
     } catch (err) {
       const problems = (err as ValidationError).problems.map((x) =>
         x.replace(/^SecurityGroup\.IpPermissions/, 'P'),
