@@ -153,7 +153,7 @@ describe('drill failures', () => {
           'a.json': event('signin-root-success.json'),
           'expectations.json': { 'a.json': ['root'] },
         }),
-      /expects "root"; valid: rootActivity/,
+      /expectations\.json: a\.json\[0\]: got "root"; valid: rootActivity/,
     ],
   ])('fails on %s with a clear message', (_name, dir, message) => {
     expect(() => loadDrillEvents(dir())).toThrow(message);
