@@ -8,10 +8,12 @@
  *                                                      compliant <= 2 reads
  *   bundle  the reverter as deployed (infra/bundling)  ESM (tree-shaken SDK) < 900 KB
  *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
+ *   cli     CPU of `first-responder --help` and `plan`  each <= 2.5 x `node -e 0` (issue 11)
  */
 // First: the handlers read their environment when they load.
-import './env';
+import { childEnv } from './env';
 import { cpus, loadavg } from 'node:os';
+import { benchCli } from './cli-cpu';
 import { benchEc2Calls } from './ec2-calls';
 import { benchPlan } from './plan';
 import { formatTable, summary, type Figure } from './report';
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     ...(await section('plan', benchPlan)),
     ...(await section('ec2', benchEc2Calls)),
     ...(await section('bundle+load', () => benchSizeAndLoad())),
+    ...(await section('cli', () => benchCli(childEnv()))),
   ];
   // Timings depend on the machine and on what else runs on it: print both with the figures.
   const [load1] = loadavg();

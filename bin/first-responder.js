@@ -1,7 +1,36 @@
 #!/usr/bin/env node
 'use strict';
 // The CLI is TypeScript; tsx compiles it on load, so there is no build step to forget.
+const Module = require('node:module');
+const { sep } = require('node:path');
+
+const node = { load: Module._extensions['.js'], resolve: Module._resolveFilename };
 require('tsx/cjs');
+
+// tsx inspects every file it loads, dependencies included (is it ESM? does it import()?), which
+// doubles the cost of loading zod and yaml. Installed packages are JavaScript that Node loads by
+// itself: load and resolve them as Node would, and leave only the project's own files to tsx.
+// A package Node cannot require by itself (ESM only) still goes through tsx.
+const DEPENDENCY = `${sep}node_modules${sep}`;
+const isDependency = (file) => typeof file === 'string' && file.includes(DEPENDENCY);
+for (const ext of ['.js', '.cjs']) {
+  const tsx = Module._extensions[ext];
+  Module._extensions[ext] = function load(module, filename) {
+    if (!isDependency(filename)) return tsx.call(this, module, filename);
+    try {
+      return node.load.call(this, module, filename);
+    } catch (err) {
+      if (err && err.code === 'ERR_REQUIRE_ESM') return tsx.call(this, module, filename);
+      throw err;
+    }
+  };
+}
+const tsxResolve = Module._resolveFilename;
+Module._resolveFilename = function resolve(request, parent, ...rest) {
+  const own = isDependency(parent && parent.filename) ? node.resolve : tsxResolve;
+  return own.call(this, request, parent, ...rest);
+};
+
 const { main } = require('../cli/main.ts');
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),

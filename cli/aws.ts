@@ -251,12 +251,6 @@ export async function whoAmI(
   return { account: out.Account ?? '', arn: out.Arn ?? '' };
 }
 
-/** The usual AWS options of every live command, for node:util parseArgs. */
-export const AWS_CLI_OPTIONS = {
-  profile: { type: 'string' },
-  region: { type: 'string' },
-} as const;
-
 /** Clients from parsed --profile/--region values. */
 export function clientsFromArgs(values: {
   readonly profile?: string | undefined;

@@ -5,6 +5,7 @@
  */
 import { AwsCallError, InputError } from '../handlers/shared/errors';
 import { cut, ValidationError } from '../handlers/shared/validation';
+import { UsageError } from './options';
 
 export const EXIT = {
   ok: 0,
@@ -16,10 +17,6 @@ export const EXIT = {
   internal: 70,
 } as const;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 /** node:util parseArgs refuses unknown options and bad values with these codes. */
 function isArgumentError(err: unknown): err is Error {
   const code = (err as { code?: unknown } | null)?.code;
@@ -30,7 +27,12 @@ const REPORT =
   "this is a bug in first-responder, not in your input: report it with the command and input to the project's issue tracker";
 
 /** The exit code and the single stderr line for an error that ended `command`. */
-export function explainError(command: string, err: unknown): { code: number; line: string } {
+export function explainError(
+  command: string,
+  err: unknown,
+  /** Where usage is explained. @default "first-responder --help" */
+  help = 'first-responder --help',
+): { code: number; line: string } {
   const prefix = `first-responder ${command}`.trimEnd();
   const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
   if (err instanceof ValidationError)
@@ -38,7 +40,7 @@ export function explainError(command: string, err: unknown): { code: number; lin
   if (err instanceof UsageError || isArgumentError(err))
     return {
       code: EXIT.badInput,
-      line: `${prefix}: ${oneLine(cut(err.message, 500))} (first-responder --help)`,
+      line: `${prefix}: ${oneLine(cut(err.message, 500))} (${help})`,
     };
   if (err instanceof InputError)
     return { code: EXIT.badInput, line: `${prefix}: ${oneLine(cut(err.message, 1000))}` };

@@ -13,7 +13,7 @@ import {
   type EventPattern,
 } from '../patterns';
 import { deployedNameOf, type FirstResponderConfig } from './config';
-import { S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from './constructs/config-rules';
+import { S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from './constructs/config-rule-names';
 
 /** Renders a pattern; a parameter patterns/ refuses becomes a configuration error naming the field. */
 function render(detection: (typeof DETECTIONS)[number], settings: DetectionSettings): EventPattern {

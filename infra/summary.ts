@@ -20,7 +20,7 @@ import { buildApp } from './build';
 import { runCfnLint, type CfnLintFinding, type CfnLintReport } from './cfn-lint';
 import type { DetectionId } from '../patterns';
 import type { FirstResponderConfig, RunbookId } from './config';
-import { stagesOf, type StageSummary } from './constructs/on-call';
+import { contactsOf, type ContactSummary } from './constructs/on-call-summary';
 import { NAG_PACKS } from './nag';
 import { RUNBOOK_FUNCTIONS, REPO_ROOT } from './runbooks';
 import type { FunctionId } from './functions';
@@ -38,16 +38,6 @@ export interface StackSummary {
   readonly account?: string;
   readonly templatePath: string;
   readonly resourceCount: number;
-}
-
-export interface ContactSummary {
-  readonly alias: string;
-  readonly displayName: string;
-  readonly kind: 'personal' | 'escalation' | 'on-call schedule';
-  /** Personal contacts: their channels. */
-  readonly channels: readonly { name: string; type: string; address: string }[];
-  /** When each stage starts and whom (channels or contacts) it engages. */
-  readonly stages: readonly StageSummary[];
 }
 
 export interface ResponsePlanSummary {
@@ -123,39 +113,6 @@ export interface AppSummary {
   readonly annotations: readonly AnnotationSummary[];
   /** No cdk-nag error, cfn-lint ran, and it found no error. */
   readonly ok: boolean;
-}
-
-/** Every contact with its stages: when each starts and whom it engages. Pure, from the config. */
-export function contactsOf(config: FirstResponderConfig): ContactSummary[] {
-  return [
-    ...config.contacts.map((c) => ({
-      alias: c.alias,
-      displayName: c.displayName,
-      kind: 'personal' as const,
-      channels: c.channels.map((ch) => ({ name: ch.name, type: ch.type, address: ch.address })),
-      stages: stagesOf(
-        (
-          c.engagementPlan ?? [{ channels: c.channels.map((ch) => ch.name), durationMinutes: 0 }]
-        ).map((s) => ({ durationMinutes: s.durationMinutes, engages: s.channels })),
-      ),
-    })),
-    ...config.rotations.map((r) => ({
-      alias: r.alias,
-      displayName: r.displayName,
-      kind: 'on-call schedule' as const,
-      channels: [],
-      stages: [{ afterMinutes: 0, engages: r.contacts }],
-    })),
-    ...config.escalationPlans.map((e) => ({
-      alias: e.alias,
-      displayName: e.displayName,
-      kind: 'escalation' as const,
-      channels: [],
-      stages: stagesOf(
-        e.stages.map((s) => ({ durationMinutes: s.durationMinutes, engages: s.contacts })),
-      ),
-    })),
-  ];
 }
 
 export interface SynthesizeOptions {

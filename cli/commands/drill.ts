@@ -19,7 +19,7 @@ import { DETECTION_IDS, type DetectionId } from '../../patterns';
 import { responsePlansOf, regionOf, type FirstResponderConfig } from '../../infra/config';
 import { detectionPatterns, ruleNameOf } from '../../infra/detection-patterns';
 import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
-import { contactsOf, type ContactSummary } from '../../infra/summary';
+import { contactsOf, type ContactSummary } from '../../infra/constructs/on-call-summary';
 import { planGroups, renderPlans, type GroupPlanJson } from './plan';
 
 export interface DrillEvent {

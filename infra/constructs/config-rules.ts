@@ -12,10 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConfigRuleId } from '../config';
 import { acknowledge } from '../nag';
-
-/** Names of the managed rules, as AWS names them. */
-export const S3_PUBLIC_READ_RULE = 's3-bucket-public-read-prohibited';
-export const S3_PUBLIC_WRITE_RULE = 's3-bucket-public-write-prohibited';
+import { S3_PUBLIC_READ_RULE, S3_PUBLIC_WRITE_RULE } from './config-rule-names';
 
 export interface ConfigRulesProps {
   /** Which rules to deploy. */

@@ -22,12 +22,6 @@ export interface OnCallProps {
   readonly deferChannelActivation?: boolean;
 }
 
-/** A stage as the summary reports it. */
-export interface StageSummary {
-  readonly afterMinutes: number;
-  readonly engages: readonly string[];
-}
-
 /** The rotation's name: Incident Manager allows only letters, digits and "_". */
 export function rotationName(alias: string): string {
   return alias.replace(/[^a-zA-Z0-9_]/g, '_');
@@ -146,16 +140,4 @@ export class OnCall extends Construct {
       ...this.rotations.values(),
     ];
   }
-}
-
-/** Stages with the minute each one starts, for the summary. */
-export function stagesOf(
-  stages: readonly { durationMinutes: number; engages: readonly string[] }[],
-): StageSummary[] {
-  let at = 0;
-  return stages.map((s) => {
-    const out = { afterMinutes: at, engages: s.engages };
-    at += s.durationMinutes;
-    return out;
-  });
 }

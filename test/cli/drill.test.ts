@@ -5,7 +5,7 @@ import { engagementOrder, loadDrillEvents, renderDrill, runDrill } from '../../c
 import { readDescribeFile } from '../../cli/commands/plan';
 import { main } from '../../cli/main';
 import { loadConfig, parseConfig } from '../../infra/config';
-import { contactsOf } from '../../infra/summary';
+import { contactsOf } from '../../infra/constructs/on-call-summary';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 

@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import { main } from '../../cli/main';
 import * as planner from '../../handlers/policy/planner';
 import { EXAMPLE_POLICY_PATH } from '../support/groups';
+import { capture } from './support';
 
 const ROOT = join(__dirname, '..', '..');
 const POLICY = EXAMPLE_POLICY_PATH;
 const GROUPS = join(ROOT, 'examples', 'security-groups.json');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 function tempFile(name: string, text: string) {
   const path = join(mkdtempSync(join(tmpdir(), 'fr-plan-')), name);

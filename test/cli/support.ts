@@ -31,6 +31,15 @@ import {
   type RuleJson,
 } from '../../handlers/policy/rules';
 
+/** What a command prints: console.log lines (stdout) and console.error lines (stderr). */
+export function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  return { out, err };
+}
+
 export const ACCOUNT = '111122223333';
 export const INCIDENT_ARN = `arn:aws:ssm-incidents::${ACCOUNT}:incident-record/first-responder-security-group-opened/6ebcc812-85f5-b7eb-8b2f-283e4d844308`;
 export const CALLER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/SecurityResponder/alice`;

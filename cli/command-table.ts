@@ -1,0 +1,269 @@
+/**
+ * Every first-responder command: its name, summary, options and how it runs. The usage and each
+ * command's --help are generated from this table (cli/options.ts).
+ *
+ * Commands load on demand: this file imports no command, no AWS SDK and no CDK, and each `run`
+ * requires what it needs when it is called. `import()` would not do: the installed command runs
+ * under tsx's CommonJS hook (bin/first-responder.js), which compiles `require`d TypeScript but
+ * leaves `import()` to Node's ESM loader, which cannot read it. So `plan` loads the planner and
+ * zod, and `--help` loads nothing but this table.
+ */
+import { join } from 'node:path';
+import { defineCommand, UsageError, type Command, type OptionSpec } from './options';
+
+/** The repository (or installed package) root, where `examples/` is. */
+export const ROOT = join(__dirname, '..');
+
+/* eslint-disable @typescript-eslint/no-require-imports -- on-demand loading, see above */
+const load = {
+  aws: () => require('./aws') as typeof import('./aws'),
+  config: () => require('../infra/config') as typeof import('../infra/config'),
+  drill: () => require('./commands/drill') as typeof import('./commands/drill'),
+  plan: () => require('./commands/plan') as typeof import('./commands/plan'),
+  preflight: () => require('./commands/preflight') as typeof import('./commands/preflight'),
+  restore: () => require('./commands/restore') as typeof import('./commands/restore'),
+  start: () => require('./commands/start') as typeof import('./commands/start'),
+  validate: () => require('./commands/validate') as typeof import('./commands/validate'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const example = (...path: string[]) => ({
+  default: join(ROOT, 'examples', ...path),
+  defaultText: join('examples', ...path),
+});
+
+const CONFIG = {
+  type: 'string',
+  value: 'FILE',
+  description: 'the first-responder configuration, YAML',
+  ...example('config.yaml'),
+} as const satisfies OptionSpec;
+
+const JSON_OUTPUT = {
+  type: 'boolean',
+  description: 'print the result as JSON, for scripts',
+} as const satisfies OptionSpec;
+
+/** What every command that calls AWS takes; the usage says so once rather than on every line. */
+export const AWS_OPTIONS = {
+  profile: {
+    type: 'string',
+    value: 'NAME',
+    description: 'the named profile of ~/.aws/config to use',
+    defaultText: 'AWS_PROFILE, else "default"',
+  },
+  region: {
+    type: 'string',
+    value: 'REGION',
+    description: 'the region to call',
+    defaultText: "AWS_REGION, else the profile's region",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** One output line on stdout; commands return their text, the table prints it. */
+const print = (text: string) => console.log(text);
+
+/** A whole number of seconds from 1 to `max`, from an option's text. */
+export function seconds(option: string, text: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(
+      `${option}: got ${JSON.stringify(text)}; a whole number of seconds from 1 to ${max}`,
+    );
+  return n;
+}
+
+const start = defineCommand({
+  name: 'start',
+  summary: 'synthesize, check and replay the example offline (npm start)',
+  description:
+    "Synthesize every stack from the configuration, run cdk-nag and cfn-lint, print the reverter's plan for the example security groups, and replay the sample events through the detection patterns (the drill). Offline; needs no AWS credentials.",
+  options: { config: CONFIG },
+  run: (values) => load.start().runStart({ root: ROOT, config: values.config, out: print }),
+});
+
+const drill = defineCommand({
+  name: 'drill',
+  summary:
+    'replay events through the patterns and the configuration and show what would happen (offline)',
+  description:
+    'Replay events through the detection patterns and the configuration, and show for each which rule matches, which incident opens, who is engaged in which order and what the runbook would decide. Offline. Exits 1 when an event would not open the incident it should.',
+  options: {
+    config: CONFIG,
+    events: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'a directory of events, one JSON file each, optionally with expectations.json (see examples/events/README.md)',
+      ...example('events'),
+    },
+    groups: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        "the security groups the runbooks would find, from 'aws ec2 describe-security-groups --output json'",
+      ...example('security-groups.json'),
+    },
+    json: JSON_OUTPUT,
+  },
+  run(values) {
+    const { loadDrillEvents, renderDrill, runDrill } = load.drill();
+    const report = runDrill({
+      config: load.config().loadConfig(values.config),
+      events: loadDrillEvents(values.events),
+      groups: load.plan().readDescribeFile(values.groups),
+    });
+    print(values.json ? JSON.stringify(report, null, 2) : renderDrill(report));
+    return Promise.resolve(report.ok ? 0 : 1);
+  },
+});
+
+const plan = defineCommand({
+  name: 'plan',
+  summary: "what the reverter would do to groups from 'aws ec2 describe-security-groups' (offline)",
+  description:
+    "Show what the reverter would do to security groups described by 'aws ec2 describe-security-groups --output json' under a policy, with the same planner the deployed functions use. Offline; changes nothing.",
+  options: {
+    policy: {
+      type: 'string',
+      value: 'FILE',
+      description: 'the security-group policy, JSON or YAML',
+      required: true,
+    },
+    from: {
+      type: 'string',
+      value: 'FILE',
+      description: "the groups, as 'aws ec2 describe-security-groups --output json' prints them",
+      required: true,
+    },
+    json: JSON_OUTPUT,
+  },
+  run(values) {
+    print(load.plan().runPlan({ policy: values.policy, from: values.from, json: values.json }));
+    return Promise.resolve(0);
+  },
+});
+
+const preflight = defineCommand({
+  name: 'preflight',
+  summary:
+    'check, read-only, what the deployment relies on in the account, with the fix for each failure (live)',
+  description:
+    'Check, read-only, what the deployment relies on in the account (Incident Manager onboarded, contact channels activated, GuardDuty, AWS Config, CloudTrail, the stacks) and print a checklist with the fix for each failure. Calls AWS; changes nothing. Exits 1 when a check fails.',
+  options: { config: CONFIG, json: JSON_OUTPUT, ...AWS_OPTIONS },
+  async run(values) {
+    const { clientsFromArgs, explained } = load.aws();
+    const { renderPreflight, runPreflight } = load.preflight();
+    const clients = clientsFromArgs(values);
+    const config = load.config().loadConfig(values.config);
+    const report = await explained(clients, () => runPreflight({ clients, config }));
+    print(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
+    return report.ok ? 0 : 1;
+  },
+});
+
+const validate = defineCommand({
+  name: 'validate',
+  summary:
+    'GuardDuty sample findings through incident, engagement and runbook, timed; --tripwire also opens a temporary group and times its revert (live; creates and deletes resources)',
+  description:
+    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
+  options: {
+    config: CONFIG,
+    timeout: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'how long each wait may take, 1 to 3600',
+      default: '600',
+    },
+    interval: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'how often a wait polls AWS, 1 to 300',
+      default: '5',
+    },
+    tripwire: {
+      type: 'boolean',
+      description: 'also run the tripwire: open a temporary security group and time its revert',
+    },
+    'vpc-id': {
+      type: 'string',
+      value: 'VPC',
+      description: "the VPC of the tripwire's temporary group (with --tripwire)",
+    },
+    json: JSON_OUTPUT,
+    ...AWS_OPTIONS,
+  },
+  async run(values) {
+    if (values.tripwire !== (values['vpc-id'] !== undefined))
+      throw new UsageError('--tripwire needs --vpc-id VPC, the VPC of the temporary group');
+    const timeoutMs = seconds('--timeout', values.timeout, 3600) * 1000;
+    const intervalMs = seconds('--interval', values.interval, 300) * 1000;
+    const { clientsFromArgs, explained } = load.aws();
+    const { renderValidate, runValidate } = load.validate();
+    const clients = clientsFromArgs(values);
+    const config = load.config().loadConfig(values.config);
+    const report = await explained(clients, () =>
+      runValidate({
+        clients,
+        config,
+        timeoutMs,
+        intervalMs,
+        ...(values['vpc-id'] ? { tripwireVpcId: values['vpc-id'] } : {}),
+      }),
+    );
+    print(values.json ? JSON.stringify(report, null, 2) : renderValidate(report));
+    return report.ok ? 0 : 1;
+  },
+});
+
+const restore = defineCommand({
+  name: 'restore',
+  summary: 'undo a remediation from its record on the incident (live)',
+  description:
+    'Undo a remediation from its record on the incident: re-authorize what was revoked and revoke what was authorized (authorizing first). Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
+  options: {
+    incident: {
+      type: 'string',
+      value: 'ARN',
+      description: 'the incident whose remediation to undo',
+      required: true,
+    },
+    group: {
+      type: 'string',
+      value: 'SG',
+      description: 'only this security group',
+      defaultText: 'every group with a record on the incident',
+    },
+    'dry-run': { type: 'boolean', description: 'show the plan and change nothing' },
+    yes: {
+      type: 'boolean',
+      description: 'apply without asking (needed when stdin is not a terminal)',
+    },
+    json: JSON_OUTPUT,
+    ...AWS_OPTIONS,
+  },
+  async run(values) {
+    const { clientsFromArgs, explained } = load.aws();
+    const { askOnTerminal, renderRestore, runRestore } = load.restore();
+    const clients = clientsFromArgs(values);
+    const json = values.json;
+    const report = await explained(clients, () =>
+      runRestore({
+        clients,
+        incidentArn: values.incident,
+        ...(values.group ? { groupId: values.group } : {}),
+        yes: values.yes,
+        dryRun: values['dry-run'],
+        ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+        // The plan goes where the user reads it; with --json, stdout is for the result only.
+        showPlan: (plan) => (json ? console.error : console.log)(renderRestore(plan)),
+      }),
+    );
+    print(json ? JSON.stringify(report, null, 2) : renderRestore(report));
+    return report.ok ? 0 : 1;
+  },
+});
+
+/** In the order the usage lists them: offline first, then the live ones in the order of use. */
+export const COMMANDS: readonly Command[] = [start, drill, plan, preflight, validate, restore];

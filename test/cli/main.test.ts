@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMMANDS } from '../../cli/command-table';
+import { main, usage } from '../../cli/main';
+import { EXAMPLE_POLICY_PATH } from '../support/groups';
+import { capture } from './support';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'first-responder.js');
+const GROUPS = join(ROOT, 'examples', 'security-groups.json');
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('first-responder --help', () => {
+  it.each([['--help'], ['-h'], ['help']])('%s prints the usage to stdout, exit 0', async (arg) => {
+    const io = capture();
+    expect(await main([arg])).toBe(0);
+    expect(io.out.join('\n')).toBe(usage());
+    expect(io.err).toEqual([]);
+  });
+
+  it('lists every command with its options; --profile and --region once, for the live ones', () => {
+    const text = usage();
+    for (const c of COMMANDS) expect(text).toContain(`\n  ${c.name} `);
+    // The option the hand-written usage forgot.
+    expect(text).toContain('[--interval SECONDS]');
+    expect(text).toContain('live commands also take --profile NAME and --region REGION');
+    expect(text.match(/--profile/g)).toHaveLength(1);
+  });
+
+  it('without a command, prints the usage to stderr and exits 2', async () => {
+    const io = capture();
+    expect(await main([])).toBe(2);
+    expect(io.err.join('\n')).toBe(usage());
+    expect(io.out).toEqual([]);
+  });
+});
+
+describe.each(COMMANDS.map((c) => [c.name] as const))('first-responder %s --help', (name) => {
+  it.each([[[name, '--help']], [[name, '-h']], [['help', name]]])(
+    '%j prints its help to stdout, exit 0, and runs nothing',
+    async (argv) => {
+      const io = capture();
+      expect(await main(argv)).toBe(0);
+      expect(io.out).toHaveLength(1);
+      expect(io.out[0]).toMatch(new RegExp(`^usage: first-responder ${name}\\b`));
+      expect(io.out[0]).toContain('\noptions:\n');
+      expect(io.err).toEqual([]);
+    },
+  );
+});
+
+describe('bad input: exit 2, one line on stderr, nothing on stdout', () => {
+  it.each([
+    [
+      'an unknown command',
+      ['deploy'],
+      "first-responder deploy: unknown command 'deploy' (first-responder --help)",
+    ],
+    ['help on an unknown command', ['help', 'deploy'], "unknown command 'deploy'"],
+    ['an unknown option', ['drill', '--verbose'], "Unknown option '--verbose'"],
+    ['an option of another command', ['plan', '--tripwire'], "Unknown option '--tripwire'"],
+    ['a missing value', ['validate', '--interval'], "Option '--interval <value>' argument missing"],
+    [
+      'a bad value',
+      ['validate', '--interval', '0'],
+      '--interval: got "0"; a whole number of seconds from 1 to 300 (first-responder validate --help)',
+    ],
+  ])('%s', async (_name, argv, message) => {
+    const io = capture();
+    expect(await main(argv)).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toContain(message);
+    expect(io.err[0]).not.toContain('\n');
+    expect(io.out).toEqual([]);
+  });
+});
+
+/**
+ * Runs the installed command in a fresh node and returns the files it loaded: `require.cache`
+ * at exit, written to a file so that the command's own output stays as it is.
+ */
+function loadedBy(args: readonly string[]): {
+  status: number | null;
+  stdout: string;
+  files: string[];
+} {
+  const report = join(mkdtempSync(join(tmpdir(), 'fr-main-')), 'loaded.json');
+  const script =
+    `process.argv = [process.argv[0], ${JSON.stringify(BIN)}, ...${JSON.stringify(args)}];` +
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(require.cache))));` +
+    `require(${JSON.stringify(BIN)});`;
+  const child = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(child.stderr).toBe('');
+  const files = (JSON.parse(readFileSync(report, 'utf8')) as string[]).map((f) =>
+    f.startsWith(ROOT) ? f.slice(ROOT.length + 1) : f,
+  );
+  return { status: child.status, stdout: child.stdout, files };
+}
+
+const HEAVY = [
+  /node_modules\/aws-cdk-lib\//,
+  /node_modules\/cdk-nag\//,
+  /node_modules\/@aws-sdk\/client-/,
+  /^infra\//,
+  /^cli\/aws\.ts$/,
+];
+
+describe('commands load on demand', () => {
+  it('--help loads the command table and nothing of the commands', () => {
+    const { status, stdout, files } = loadedBy(['--help']);
+    expect(status).toBe(0);
+    expect(stdout).toBe(`${usage()}\n`);
+    const ours = files.filter((f) => !f.includes('node_modules') && !f.startsWith('/'));
+    expect(ours.sort()).toEqual([
+      'bin/first-responder.js',
+      'cli/command-table.ts',
+      'cli/main.ts',
+      'cli/options.ts',
+      'handlers/shared/validation.ts',
+    ]);
+  });
+
+  it('plan loads the planner, and neither the CDK, cdk-nag, cfn-lint nor an AWS SDK client', () => {
+    const { status, stdout, files } = loadedBy([
+      'plan',
+      '--policy',
+      EXAMPLE_POLICY_PATH,
+      '--from',
+      GROUPS,
+    ]);
+    expect(status).toBe(0);
+    expect(stdout).toContain('6 groups: 4 to change, 1 compliant, 1 exempt');
+    expect(files).toContain('handlers/policy/planner.ts');
+    for (const heavy of HEAVY) expect(files.filter((f) => heavy.test(f))).toEqual([]);
+  });
+});
