@@ -4,7 +4,6 @@
  * output, so tests call them directly or through `main`.
  */
 import { AWS_OPTIONS, COMMANDS } from './command-table';
-import { explainError } from './errors';
 import {
   commandHelp,
   flag,
@@ -60,6 +59,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     // One line: bad input names the field and exits 2; anything unexpected is a bug (70).
     const help = `${PROGRAM}${command ? ` ${command.name}` : ''} --help`;
+    // Loaded only when something failed, so that --help stays as light as it is.
+    const { explainError } = await import('./errors');
     const { code, line } = explainError(name ?? '', err, help);
     console.error(line);
     return code;
