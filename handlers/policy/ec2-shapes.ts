@@ -120,6 +120,22 @@ function portProblem({
   return undefined;
 }
 
+/** Protocol and ports, as both EC2 shapes carry them; false when the protocol is unknown. */
+function checkProtocolAndPorts(
+  r: { IpProtocol: string; FromPort?: number | undefined; ToPort?: number | undefined },
+  ctx: z.RefinementCtx,
+): boolean {
+  const protocol = parseProtocol(r.IpProtocol);
+  if (protocol === undefined) {
+    const message = `got ${show(r.IpProtocol)}; ${PROTOCOL_HELP}`;
+    ctx.addIssue({ code: 'custom', path: ['IpProtocol'], message });
+    return false;
+  }
+  const problem = portProblem({ protocol, from: r.FromPort, to: r.ToPort });
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+  return true;
+}
+
 const SOURCE_LISTS = ['IpRanges', 'Ipv6Ranges', 'PrefixListIds', 'UserIdGroupPairs'] as const;
 
 const ipPermissionSchema = z
@@ -139,17 +155,7 @@ const ipPermissionSchema = z
     },
   )
   .superRefine((p, ctx) => {
-    const protocol = parseProtocol(p.IpProtocol);
-    if (protocol === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['IpProtocol'],
-        message: `got ${show(p.IpProtocol)}; ${PROTOCOL_HELP}`,
-      });
-      return;
-    }
-    const problem = portProblem({ protocol, from: p.FromPort, to: p.ToPort });
-    if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    if (!checkProtocolAndPorts(p, ctx)) return;
     if (SOURCE_LISTS.every((k) => (p[k]?.length ?? 0) === 0))
       ctx.addIssue({
         code: 'custom',
@@ -225,17 +231,7 @@ export const securityGroupRuleSchema = z
     { error: 'a SecurityGroupRule object, as DescribeSecurityGroupRules returns it' },
   )
   .superRefine((r, ctx) => {
-    const protocol = parseProtocol(r.IpProtocol);
-    if (protocol === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['IpProtocol'],
-        message: `got ${show(r.IpProtocol)}; ${PROTOCOL_HELP}`,
-      });
-      return;
-    }
-    const problem = portProblem({ protocol, from: r.FromPort, to: r.ToPort });
-    if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    if (!checkProtocolAndPorts(r, ctx)) return;
     const sources = RULE_SOURCES.filter((k) => r[k] !== undefined);
     if (sources.length !== 1)
       ctx.addIssue({
