@@ -60,7 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     // One line: bad input names the field and exits 2; anything unexpected is a bug (70).
     const help = `${PROGRAM}${command ? ` ${command.name}` : ''} --help`;
     // Loaded only when something failed, so that --help stays as light as it is.
-    const { explainError } = await import('./errors');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on-demand, as in command-table.ts
+    const { explainError } = require('./errors') as typeof import('./errors');
     const { code, line } = explainError(name ?? '', err, help);
     console.error(line);
     return code;

@@ -255,6 +255,20 @@ describe('first-responder plan', () => {
     );
   });
 
+  it('refuses bad input as an installed command too: exit 2, one line on stderr', () => {
+    const from = tempFile('g.json', groupsWith({ ...SSH, IpRanges: ['0.0.0.0/0'] }));
+    const res = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'first-responder.js'), 'plan', '--policy', POLICY, '--from', from],
+      { encoding: 'utf8' },
+    );
+    expect(res.status).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(
+      /^first-responder plan: .*g\.json: SecurityGroups\[0\]\.IpPermissions\[0\]\.IpRanges\[0\]: got "0\.0\.0\.0\/0"; an IpRange is an object \{CidrIp, Description\?\}\n$/,
+    );
+  });
+
   it('runs as an installed command (bin/first-responder.js)', () => {
     const res = spawnSync(
       process.execPath,
