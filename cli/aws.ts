@@ -8,6 +8,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
@@ -39,6 +40,7 @@ export interface AwsClients {
   configService(region?: string): ConfigServiceClient;
   cloudtrail(region?: string): CloudTrailClient;
   cloudformation(region?: string): CloudFormationClient;
+  sns(region?: string): SNSClient;
   sts(region?: string): STSClient;
 }
 
@@ -87,6 +89,7 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     cloudtrail: (r) => make(CloudTrailClient as Ctor<CloudTrailClient>, 'cloudtrail', r),
     cloudformation: (r) =>
       make(CloudFormationClient as Ctor<CloudFormationClient>, 'cloudformation', r),
+    sns: (r) => make(SNSClient as Ctor<SNSClient>, 'sns', r),
     sts: (r) => make(STSClient as Ctor<STSClient>, 'sts', r),
   };
 }
@@ -134,6 +137,7 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   ConfigServiceClient: 'config',
   CloudTrailClient: 'cloudtrail',
   CloudFormationClient: 'cloudformation',
+  SNSClient: 'sns',
   STSClient: 'sts',
 };
 

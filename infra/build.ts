@@ -3,6 +3,8 @@
  * process, and `infra/app.ts` (what `cdk` runs) is a thin wrapper around it.
  */
 import { App } from 'aws-cdk-lib';
+import { ValidationError } from '../handlers/shared/validation';
+import { INCIDENT_MANAGER_REGIONS } from './aws-constraints';
 import { accountOf, regionOf, type FirstResponderConfig } from './config';
 import { attachNagPacks } from './nag';
 import { FirstResponderStack } from './stacks/first-responder-stack';
@@ -80,6 +82,7 @@ export function buildApp(config: FirstResponderConfig, options: BuildOptions = {
 
   const env = options.env ?? process.env;
   const region = regionOf(config, env);
+  checkResolvedRegion(config, region);
   const account = accountOf(config, env);
   const main = new FirstResponderStack(app, config.app.stackName, {
     stackName: config.app.stackName,
@@ -107,4 +110,23 @@ export function buildApp(config: FirstResponderConfig, options: BuildOptions = {
     main,
     ...(forwarder ? { forwarder } : {}),
   };
+}
+
+/**
+ * The region can come from the CLI's profile (CDK_DEFAULT_REGION) rather than the file: check it
+ * as the configuration loader checks app.region.
+ */
+function checkResolvedRegion(config: FirstResponderConfig, region: string): void {
+  if (config.app.region) return; // validated with the configuration
+  const problems: string[] = [];
+  if (!INCIDENT_MANAGER_REGIONS.includes(region))
+    problems.push(
+      `config.app.region: got nothing, so the CLI's region ${JSON.stringify(region)} (CDK_DEFAULT_REGION); Incident Manager and its contacts exist only in ${INCIDENT_MANAGER_REGIONS.join(', ')}: set app.region or deploy with a profile in one of them`,
+    );
+  const regions = config.incidentManager.replicationSet.regions;
+  if (regions && !regions.includes(region))
+    problems.push(
+      `config.incidentManager.replicationSet.regions: got ${JSON.stringify(regions)}, without the app's region ${region} (CDK_DEFAULT_REGION); a replication set must include the region where the app opens incidents`,
+    );
+  if (problems.length) throw new ValidationError('config', problems);
 }

@@ -55,8 +55,19 @@ function findCommand(): { cmd: string; args: string[]; version: string } | undef
   return undefined;
 }
 
+export interface CfnLintOptions {
+  /**
+   * Also run these checks that cfn-lint leaves out by default, e.g. ["I"] for the informational ones.
+   * @default none
+   */
+  readonly includeChecks?: readonly string[];
+}
+
 /** Lints each template with its region. Never throws for findings; check `findings`. */
-export function runCfnLint(templates: readonly CfnLintTemplate[]): CfnLintReport {
+export function runCfnLint(
+  templates: readonly CfnLintTemplate[],
+  options: CfnLintOptions = {},
+): CfnLintReport {
   const found = findCommand();
   if (!found) return { available: false, hint: CFN_LINT_INSTALL_HINT, templates, findings: [] };
 
@@ -72,6 +83,7 @@ export function runCfnLint(templates: readonly CfnLintTemplate[]): CfnLintReport
         CFN_LINT_CONFIG,
         '--regions',
         t.region,
+        ...(options.includeChecks?.length ? ['--include-checks', ...options.includeChecks] : []),
         '--',
         t.path,
       ],

@@ -12,7 +12,24 @@ import type { SecurityGroupPolicy } from '../handlers/policy/policy';
 import { readPolicyFile } from '../handlers/policy/policy-file';
 import { parseJsonOrYaml, readTextFile } from '../handlers/shared/text-file';
 import { parseOrThrow, show, ValidationError } from '../handlers/shared/validation';
-import { DETECTION_IDS, detectionById, type DetectionId } from '../patterns';
+import {
+  DETECTION_IDS,
+  detectionById,
+  securityGroupOpenedPattern,
+  type DetectionId,
+} from '../patterns';
+import {
+  CHANNEL_NAME,
+  CHANNEL_NAME_SCHEMA_CHARACTER,
+  CONTACT_ALIAS,
+  CONTACT_DISPLAY_NAME,
+  EVENT_PATTERN_API_MAX,
+  EVENT_PATTERN_DEFAULT_QUOTA,
+  INCIDENT_MANAGER_REGIONS,
+  MAX_CHAT_CHANNEL_TOPICS,
+  SSM_CONTACTS_ARN,
+  TAG_RULE_EVERYWHERE,
+} from './aws-constraints';
 
 /** The configuration `npm start`, the tests and a bare `cdk synth` use. */
 export const EXAMPLE_CONFIG = resolve(__dirname, '..', 'examples', 'config.yaml');
@@ -46,17 +63,35 @@ export function deployedNameOf(
   return `${config.app.prefix}-${detectionById(id).name}`;
 }
 
-const ALIAS = /^[a-z0-9_.-]{1,255}$/;
+const ALIAS = CONTACT_ALIAS;
 const ALIAS_HELP =
-  'an alias is 1-255 characters of lowercase letters, digits, "_", "-" or "." (e.g. "alice")';
-const DISPLAY_NAME = /^[a-zA-Z0-9_\-\s]{1,255}$/;
-const DISPLAY_NAME_HELP = 'a display name is 1-255 letters, digits, spaces, "_" or "-"';
-const CHANNEL_NAME = /^[a-zA-Z0-9 _\-+'&]{1,255}$/;
+  'an alias is 1-255 characters of lowercase letters, digits, "_" or "-" (e.g. "alice"; Incident Manager accepts no ".")';
+const DISPLAY_NAME = CONTACT_DISPLAY_NAME;
+const DISPLAY_NAME_HELP =
+  'a display name is 1-255 ASCII letters, digits, spaces, "_" or "-" (the CloudFormation schema takes no accented letters)';
+const CHANNEL_NAME_HELP =
+  'a channel name is 1-255 letters (any script), digits, spaces, "_", "." or "-" (Incident Manager accepts no "+", "\'" or "&")';
+const CHANNEL_NAME_SCHEMA_HELP =
+  'a channel name needs at least one ASCII letter, digit, space, "_" or "-", or a character from U+2000-U+3300 such as Japanese kana (the CloudFormation schema of AWS::SSMContacts::ContactChannel); add one, e.g. "携帯電話 mobile"';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** E.164: a plus sign, a country code and up to 15 digits in all. */
 const E164 = /^\+[1-9]\d{6,14}$/;
-const CONTACT_ARN = /^arn:aws[a-z-]*:ssm-contacts:[a-z0-9-]+:\d{12}:contact\/[a-z0-9_.-]+$/;
+const CONTACT_ARN = SSM_CONTACTS_ARN;
 const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const SNS_HELP = 'an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:name';
+/** A standard SNS topic: Incident Manager and AWS Chatbot publish without a message group, which a FIFO topic refuses. */
+const standardTopic = z
+  .string({ error: SNS_HELP })
+  .regex(SNS_ARN, { error: SNS_HELP })
+  .regex(/^(?!.*\.fifo$)/, {
+    error:
+      'a standard SNS topic: this is a FIFO topic (.fifo), to which Incident Manager and AWS Chatbot cannot publish',
+  });
+const REGION_HELP = `a region where Incident Manager and its contacts exist: ${INCIDENT_MANAGER_REGIONS.join(', ')}`;
+/** A region where Incident Manager and Incident Manager Contacts have endpoints. */
+const incidentManagerRegion = z
+  .string({ error: REGION_HELP })
+  .regex(new RegExp(`^(${INCIDENT_MANAGER_REGIONS.join('|')})$`), { error: REGION_HELP });
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]{36}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -84,10 +119,9 @@ const channelSchema = z
      * @default the type in lowercase: "email", "sms" or "voice"
      */
     name: z
-      .string()
-      .regex(CHANNEL_NAME, {
-        error: "1-255 letters, digits, spaces or _ - + ' &",
-      })
+      .string({ error: CHANNEL_NAME_HELP })
+      .regex(CHANNEL_NAME, { error: CHANNEL_NAME_HELP })
+      .regex(CHANNEL_NAME_SCHEMA_CHARACTER, { error: CHANNEL_NAME_SCHEMA_HELP })
       .optional(),
   })
   .strict()
@@ -276,18 +310,18 @@ const responsePlanSchema = z
       .default([]),
     /** The runbook to start. @default per detection */
     runbook: z.enum(RUNBOOK_IDS, { error: `valid: ${RUNBOOK_IDS.join(', ')}` }).optional(),
-    /** SNS topic Incident Manager notifies of incident updates. @default none */
-    notificationTopicArn: z
-      .string()
-      .regex(SNS_ARN, { error: 'an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:name' })
-      .optional(),
-    /** SNS topics of an AWS Chatbot chat channel. @default none */
+    /** Standard SNS topic Incident Manager notifies of incident updates. @default none */
+    notificationTopicArn: standardTopic.optional(),
+    /**
+     * Standard SNS topics (1 to 5) of an AWS Chatbot chat channel; each topic's policy must let
+     * Incident Manager publish (docs/configuration.md). @default none
+     */
     chatChannelTopicArns: z
-      .array(
-        z.string().regex(SNS_ARN, {
-          error: 'an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:name',
-        }),
-      )
+      .array(standardTopic, { error: 'a list of SNS topic ARNs' })
+      .min(1, { error: `list 1 to ${MAX_CHAT_CHANNEL_TOPICS} topics, or leave the field out` })
+      .max(MAX_CHAT_CHANNEL_TOPICS, {
+        error: `Incident Manager takes at most ${MAX_CHAT_CHANNEL_TOPICS} chat channel topics per response plan`,
+      })
       .optional(),
   })
   .strict();
@@ -332,12 +366,35 @@ const appSchema = z
      * Region of the main stack.
      * @default CDK_DEFAULT_REGION (the CLI's profile), else "us-east-1"
      */
-    region: z.string().regex(REGION, { error: 'a region name such as eu-west-1' }).optional(),
+    region: incidentManagerRegion.optional(),
     /**
-     * Tags on every resource.
+     * Tags on every resource. A tag that some resource types refuse (Incident Manager Contacts
+     * takes no ":" in keys, for one) is left off those types, and synth warns which.
      * @default {}
      */
-    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    tags: z
+      .record(
+        z.string(),
+        z
+          .string({ error: TAG_RULE_EVERYWHERE.valueHelp })
+          .regex(TAG_RULE_EVERYWHERE.value, { error: TAG_RULE_EVERYWHERE.valueHelp }),
+      )
+      .superRefine((tags, ctx) => {
+        const keys = Object.keys(tags);
+        if (keys.length > 50)
+          ctx.addIssue({
+            code: 'custom',
+            message: `got ${keys.length} tags; a resource takes at most 50`,
+          });
+        for (const key of keys)
+          if (!TAG_RULE_EVERYWHERE.key.test(key))
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `got the key ${JSON.stringify(key)}; ${TAG_RULE_EVERYWHERE.keyHelp}`,
+            });
+      })
+      .default({}),
   })
   .strict();
 
@@ -370,7 +427,7 @@ const configSchema = z
              * @default [the app's region]
              */
             regions: z
-              .array(z.string().regex(REGION, { error: 'a region name such as eu-west-1' }))
+              .array(incidentManagerRegion)
               .min(1)
               .max(3, { error: 'a replication set spans at most 3 regions' })
               .optional(),
@@ -380,7 +437,7 @@ const configSchema = z
              */
             kmsKeyArns: z
               .record(
-                z.string().regex(REGION),
+                z.string().regex(REGION, { error: 'a region name such as eu-west-1' }),
                 z.string().regex(KMS_KEY_ARN, { error: 'a KMS key ARN' }),
               )
               .optional(),
@@ -456,6 +513,25 @@ const configSchema = z
           })
           .strict()
           .prefault({}),
+        /**
+         * The account's EventBridge quota "Event pattern size", in characters: 2048 unless raised
+         * through Service Quotas (at most 4096).
+         * @default 2048
+         */
+        eventPatternQuota: z
+          .number({
+            error: `a whole number of characters from ${EVENT_PATTERN_DEFAULT_QUOTA} to ${EVENT_PATTERN_API_MAX}`,
+          })
+          .int({
+            error: `a whole number of characters from ${EVENT_PATTERN_DEFAULT_QUOTA} to ${EVENT_PATTERN_API_MAX}`,
+          })
+          .min(EVENT_PATTERN_DEFAULT_QUOTA, {
+            error: `a whole number of characters from ${EVENT_PATTERN_DEFAULT_QUOTA} to ${EVENT_PATTERN_API_MAX}`,
+          })
+          .max(EVENT_PATTERN_API_MAX, {
+            error: `a whole number of characters from ${EVENT_PATTERN_DEFAULT_QUOTA} to ${EVENT_PATTERN_API_MAX} (PutRule's own limit)`,
+          })
+          .default(EVENT_PATTERN_DEFAULT_QUOTA),
         securityGroupOpened: z
           .object({
             /**
@@ -597,6 +673,13 @@ const configSchema = z
 
     const names = new Map<string, string>();
     for (const id of DETECTION_IDS) {
+      const explicit = c.responsePlans[id].name;
+      // Response plan names are account-wide: a second deployment must not take the first's.
+      if (explicit && !explicit.startsWith(`${c.app.prefix}-`))
+        issue(
+          ['responsePlans', id, 'name'],
+          `got ${JSON.stringify(explicit)}; a response plan name is account-wide, so it must start with app.prefix and "-" ("${c.app.prefix}-…"), or be left out for "${deployedNameOf(c, id)}"`,
+        );
       const plan = c.responsePlans[id];
       plan.engagements.forEach((e, k) => {
         if (!seen.has(e) && !CONTACT_ARN.test(e))
@@ -621,13 +704,40 @@ const configSchema = z
         ['incidentManager', 'replicationSet', 'mode'],
         'got "existing" with regions or kmsKeyArns; those only apply when mode is "create": remove them or set mode to "create"',
       );
-    if (rs.kmsKeyArns && rs.regions)
-      for (const region of Object.keys(rs.kmsKeyArns))
-        if (!rs.regions.includes(region))
+    const replicated = rs.regions ?? (c.app.region ? [c.app.region] : undefined);
+    if (rs.regions && c.app.region && !rs.regions.includes(c.app.region))
+      issue(
+        ['incidentManager', 'replicationSet', 'regions'],
+        `got ${JSON.stringify(rs.regions)}, without app.region ${c.app.region}; a replication set must include the region where the app opens incidents`,
+      );
+    if (rs.kmsKeyArns && replicated) {
+      for (const [region, key] of Object.entries(rs.kmsKeyArns)) {
+        if (!replicated.includes(region))
           issue(
             ['incidentManager', 'replicationSet', 'kmsKeyArns', region],
-            `got a key for ${region}, which is not in regions (${rs.regions.join(', ')}); add the region or remove the key`,
+            `got a key for ${region}, which is not in regions (${replicated.join(', ')}); add the region or remove the key`,
           );
+        else if (key.split(':')[3] !== region)
+          issue(
+            ['incidentManager', 'replicationSet', 'kmsKeyArns', region],
+            `got ${JSON.stringify(key)}, a key in ${key.split(':')[3]}; each region's data is encrypted with a key of that same region`,
+          );
+      }
+      const missing = replicated.filter((r) => !rs.kmsKeyArns![r]);
+      if (missing.length && missing.length < replicated.length)
+        issue(
+          ['incidentManager', 'replicationSet', 'kmsKeyArns'],
+          `got keys for ${Object.keys(rs.kmsKeyArns).join(', ')} but none for ${missing.join(', ')}; Incident Manager takes a customer-managed key for every region of the replication set or for none`,
+        );
+    }
+
+    const excluded = c.detection.securityGroupOpened.excludedRoleArns;
+    const fit = excludedRolesThatFit(excluded, c.detection.eventPatternQuota);
+    if (fit.length < excluded.length)
+      issue(
+        ['detection', 'securityGroupOpened', 'excludedRoleArns'],
+        `got ${excluded.length} roles, which make the security-group-opened event pattern ${patternLength(excluded)} characters long; EventBridge accepts ${c.detection.eventPatternQuota} (detection.eventPatternQuota), with room for the app's own 2 remediation roles: ${fit.length} of these roles fit. List fewer roles, use one role for your pipelines, or raise the quota "Event pattern size" (up to ${EVENT_PATTERN_API_MAX}) and set detection.eventPatternQuota`,
+      );
 
     const rules = c.detection.config.rules;
     if (
@@ -639,6 +749,34 @@ const configSchema = z
         `got ${show(c.detection.config.ruleNames ?? null)} with every rule in detection.config.rules switched off; the configNoncompliance response plan would never start: switch a rule on or list the names of Config rules to watch`,
       );
   });
+
+/**
+ * Stands in, at validation time, for each of the app's own remediation roles, which the pattern
+ * always excludes: CloudFormation names a role "<stack>-<logical id>-<suffix>", at most 64
+ * characters, in the longest partition name.
+ */
+const REMEDIATION_ROLE_PLACEHOLDER = `arn:aws-us-gov:iam::123456789012:role/${'x'.repeat(64)}`;
+const REMEDIATION_ROLE_COUNT = 2;
+
+/**
+ * The length of the security-group-opened pattern with these roles and the app's own: the
+ * pattern with the app's roles, plus each further role as one more JSON string in the same list.
+ */
+function patternLength(excluded: readonly string[]): number {
+  const base = JSON.stringify(
+    securityGroupOpenedPattern({
+      excludedRoleArns: Array<string>(REMEDIATION_ROLE_COUNT).fill(REMEDIATION_ROLE_PLACEHOLDER),
+    }),
+  ).length;
+  return excluded.reduce((n, arn) => n + JSON.stringify(arn).length + 1, base);
+}
+
+/** The longest first part of `excluded` whose pattern fits in `quota` characters. */
+export function excludedRolesThatFit(excluded: readonly string[], quota: number): string[] {
+  let n = excluded.length;
+  while (n > 0 && patternLength(excluded.slice(0, n)) > quota) n--;
+  return excluded.slice(0, n);
+}
 
 /** The configuration as written, with defaults filled in. */
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -7,7 +7,6 @@ import {
   DEFAULT_GUARDDUTY_MIN_SEVERITY,
   DETECTIONS,
   PatternParameterError,
-  SECURITY_GROUP_CONFIG_RULE_NAME,
   type DetectionId,
   type DetectionSettings,
   type EventPattern,
@@ -31,6 +30,14 @@ function render(detection: (typeof DETECTIONS)[number], settings: DetectionSetti
   }
 }
 
+/**
+ * The app's own Config rule. Config rule names are account-wide, so it carries app.prefix: with
+ * the default prefix it is "first-responder-security-group-policy".
+ */
+export function securityGroupConfigRuleName(config: FirstResponderConfig): string {
+  return `${config.app.prefix}-security-group-policy`;
+}
+
 /** The names of the Config rules whose noncompliance starts an incident. */
 export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
   if (config.detection.config.ruleNames) return [...config.detection.config.ruleNames];
@@ -38,7 +45,7 @@ export function watchedConfigRuleNames(config: FirstResponderConfig): string[] {
   return [
     ...(rules.s3PublicRead ? [S3_PUBLIC_READ_RULE] : []),
     ...(rules.s3PublicWrite ? [S3_PUBLIC_WRITE_RULE] : []),
-    ...(rules.securityGroupPolicy ? [SECURITY_GROUP_CONFIG_RULE_NAME] : []),
+    ...(rules.securityGroupPolicy ? [securityGroupConfigRuleName(config)] : []),
   ];
 }
 

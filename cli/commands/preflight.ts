@@ -4,7 +4,12 @@
  * AWS one question; a check that cannot ask (no permission) fails and says which permission.
  */
 import { forwarderStackName } from '../../infra/build';
-import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import {
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
@@ -21,9 +26,10 @@ import { ListContactChannelsCommand, ListContactsCommand } from '@aws-sdk/client
 import {
   GetReplicationSetCommand,
   ListReplicationSetsCommand,
+  ListResponsePlansCommand,
 } from '@aws-sdk/client-ssm-incidents';
 import { errorMessage } from '../../handlers/shared/errors';
-import { regionOf, type FirstResponderConfig } from '../../infra/config';
+import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
 import { ROOT_CONSOLE_SIGN_IN_REGION } from '../../patterns';
 import { accessProblem, call, explainAccess, whoAmI, type AwsClients } from '../aws';
 
@@ -414,6 +420,171 @@ async function rootSignIns(ctx: Context): Promise<Omit<Check, 'name'>> {
   );
 }
 
+/** Physical ids (ARNs) of the resources of this app's stack; none when it is not deployed. */
+async function ownResourceArns(ctx: Context): Promise<Set<string>> {
+  const own = new Set<string>();
+  let token: string | undefined;
+  try {
+    do {
+      const page = await call(
+        ctx.clients.cloudformation(ctx.region),
+        new ListStackResourcesCommand({ StackName: ctx.config.app.stackName, NextToken: token }),
+      );
+      for (const r of page.StackResourceSummaries ?? [])
+        if (r.PhysicalResourceId) own.add(r.PhysicalResourceId);
+      token = page.NextToken;
+    } while (token);
+  } catch (err) {
+    if (/does not exist/.test(errorMessage(err))) return own;
+    throw err;
+  }
+  return own;
+}
+
+/** Every page of a List call, as a map of name to ARN. */
+async function namesToArns(
+  page: (
+    token: string | undefined,
+  ) => Promise<{ pairs: (readonly [string?, string?])[]; next?: string | undefined }>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const got = await page(token);
+    for (const [name, arn] of got.pairs) if (name && arn) out.set(name, arn);
+    token = got.next;
+  } while (token);
+  return out;
+}
+
+/**
+ * Contact aliases and response plan names are account-wide: a second deployment (or anything
+ * else) that already holds one makes this deployment fail. Names this app's own stack holds are
+ * fine: they are what a redeploy updates.
+ */
+async function namesFree(ctx: Context): Promise<Omit<Check, 'name'>> {
+  const aliases = [
+    ...ctx.config.contacts.map((c) => c.alias),
+    ...ctx.config.escalationPlans.map((e) => e.alias),
+    ...ctx.config.rotations.map((r) => r.alias),
+  ];
+  const plans = responsePlansOf(ctx.config).map((p) => p.name);
+  const own = await ownResourceArns(ctx);
+
+  const contactArns = await namesToArns(async (token) => {
+    const page = await call(
+      ctx.clients.contacts(ctx.region),
+      new ListContactsCommand({ NextToken: token, MaxResults: 100 }),
+    );
+    return {
+      pairs: (page.Contacts ?? []).map((c) => [c.Alias, c.ContactArn]),
+      next: page.NextToken,
+    };
+  });
+  const planArns = await namesToArns(async (token) => {
+    const page = await call(
+      ctx.clients.incidents(ctx.region),
+      new ListResponsePlansCommand({ nextToken: token, maxResults: 100 }),
+    );
+    return {
+      pairs: (page.responsePlanSummaries ?? []).map((p) => [p.name, p.arn]),
+      next: page.nextToken,
+    };
+  });
+
+  const taken = (names: string[], arns: Map<string, string>) =>
+    names.filter((n) => arns.has(n) && !own.has(arns.get(n)!));
+  const aliasesTaken = taken(aliases, contactArns);
+  const plansTaken = taken(plans, planArns);
+  if (aliasesTaken.length || plansTaken.length)
+    return {
+      status: 'fail',
+      detail: [
+        ...(aliasesTaken.length
+          ? [
+              `contact aliases already in the account, not from stack ${ctx.config.app.stackName}: ${aliasesTaken.join(', ')}`,
+            ]
+          : []),
+        ...(plansTaken.length
+          ? [
+              `response plan names already in the account, not from stack ${ctx.config.app.stackName}: ${plansTaken.join(', ')}`,
+            ]
+          : []),
+      ].join('; '),
+      fix: `aliases and response plan names are account-wide: choose other aliases in ${ctx.config.source}${plansTaken.length ? ', and another app.prefix (response plans are named after it)' : ''}, or engage an existing contact by its ARN`,
+    };
+  return {
+    status: 'pass',
+    detail: `none of the ${aliases.length} contact alias${aliases.length === 1 ? '' : 'es'} and ${plans.length} response plan names is held by anything but stack ${ctx.config.app.stackName}`,
+  };
+}
+
+/** The statement a chat channel topic's policy needs (docs/configuration.md says the same). */
+export function chatTopicStatement(topicArn: string, account: string) {
+  return {
+    Sid: 'IncidentManagerPublishes',
+    Effect: 'Allow',
+    Principal: { Service: 'ssm-incidents.amazonaws.com' },
+    Action: 'sns:Publish',
+    Resource: topicArn,
+    Condition: { StringEquals: { 'aws:SourceAccount': account } },
+  };
+}
+
+/** Whether a topic policy lets Incident Manager publish. */
+export function allowsIncidentManager(policyJson: string | undefined): boolean {
+  if (!policyJson) return false;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  let policy: { Statement?: unknown };
+  try {
+    policy = JSON.parse(policyJson) as { Statement?: unknown };
+  } catch {
+    return false;
+  }
+  return list(policy.Statement).some((raw) => {
+    const st = raw as { Effect?: string; Principal?: unknown; Action?: unknown };
+    if (st.Effect !== 'Allow') return false;
+    const principal = st.Principal as { Service?: unknown } | string | undefined;
+    const services = typeof principal === 'object' ? list(principal.Service) : [];
+    const actions = list(st.Action).map((a) => String(a).toLowerCase());
+    return (
+      services.includes('ssm-incidents.amazonaws.com') &&
+      actions.some((a) => a === 'sns:publish' || a === 'sns:*' || a === '*')
+    );
+  });
+}
+
+/**
+ * Incident Manager publishes a test message to each chat channel topic when the response plan is
+ * created, and the plan fails to create when the topic's policy does not let it.
+ */
+async function chatTopics(ctx: Context): Promise<Omit<Check, 'name'>> {
+  const topics = [
+    ...new Set(responsePlansOf(ctx.config).flatMap((p) => p.chatChannelTopicArns ?? [])),
+  ];
+  if (topics.length === 0)
+    return { status: 'pass', detail: 'no response plan has chat channel topics' };
+  const refused: string[] = [];
+  for (const arn of topics) {
+    const region = arn.split(':')[3]!;
+    const got = await call(
+      ctx.clients.sns(region),
+      new GetTopicAttributesCommand({ TopicArn: arn }),
+    );
+    if (!allowsIncidentManager(got.Attributes?.Policy)) refused.push(arn);
+  }
+  if (refused.length)
+    return {
+      status: 'fail',
+      detail: `the policy of ${refused.join(', ')} does not let Incident Manager (ssm-incidents.amazonaws.com) publish; creating the response plan fails`,
+      fix: `add to each topic's access policy: ${JSON.stringify(chatTopicStatement(refused[0]!, ctx.account))} (with each topic's own ARN), e.g. in the SNS console (Topics > the topic > Edit > Access policy); see docs/configuration.md`,
+    };
+  return {
+    status: 'pass',
+    detail: `${topics.length} chat channel topic${topics.length === 1 ? '' : 's'} let Incident Manager publish`,
+  };
+}
+
 const CHECKS: readonly (readonly [string, CheckFn])[] = [
   ['Incident Manager onboarded', replicationSet],
   ['Contact channels activated', contactChannels],
@@ -422,6 +593,8 @@ const CHECKS: readonly (readonly [string, CheckFn])[] = [
   ['CloudTrail logs management events', cloudTrail],
   ['Root sign-ins covered (us-east-1)', (ctx) => rootSignIns(ctx)],
   ['Stacks deployed', (ctx) => stackCheck(ctx, ctx.config.app.stackName, ctx.region, '')],
+  ['Aliases and plan names free', namesFree],
+  ['Chat channel topics allow publishing', chatTopics],
 ];
 
 const MARK: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };

@@ -133,20 +133,26 @@ const entrySchema = z
       const max = isIcmp(protocol) ? 255 : 65535;
       const what = isIcmp(protocol) ? 'an ICMP type' : 'a port';
       ports = [];
+      // EC2 spells "every ICMP type" -1: a rule copied from EC2 means what leaving ports out does.
+      let everyType = false;
       raw.ports.forEach((p, i) => {
+        if (isIcmp(protocol) && String(p).trim() === '-1') {
+          everyType = true;
+          return;
+        }
         const range = parsePortSpec(p, max);
         if (range) ports!.push(range);
         else
           ctx.addIssue({
             code: 'custom',
             path: ['ports', i],
-            message: `got ${show(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to`,
+            message: `got ${show(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to${isIcmp(protocol) ? ', or -1 for every type' : ''}`,
           });
       });
       ports = mergeRanges(ports);
       // Every ICMP type is one EC2 rule (-1), not 256 of them.
-      if (isIcmp(protocol) && ports.length === 1 && ports[0]!.from === 0 && ports[0]!.to === 255)
-        ports = undefined;
+      const allTypes = ports.length === 1 && ports[0]!.from === 0 && ports[0]!.to === 255;
+      if (everyType || (isIcmp(protocol) && allTypes)) ports = undefined;
     }
     const from: PolicySource[] = [];
     raw.from.forEach((s, i) => {

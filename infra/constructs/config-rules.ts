@@ -176,6 +176,9 @@ export class ConfigRules extends Construct {
       s3BucketName: bucket.bucketName,
     });
     channel.node.addDependency(bucket.policy!);
+    // PutDeliveryChannel fails (NoAvailableConfigurationRecorderException) until a recorder
+    // exists, and nothing else orders the two: the channel must wait for the recorder.
+    channel.addDependency(recorder);
     return { recorder, channel };
   }
 }

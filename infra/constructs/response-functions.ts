@@ -18,6 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
+import type { RunbookId } from '../config';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
 import {
@@ -55,8 +56,11 @@ export interface ResponseFunctionsProps {
   readonly policyJson: string;
   /** The policy's exempt tag: the IAM Deny condition. */
   readonly exempt: ExemptTag;
-  /** Names of the response plans whose incident records the handlers may read and annotate. */
-  readonly responsePlanNames: readonly string[];
+  /**
+   * The response plans and the runbook each starts: a function may read and annotate only the
+   * incidents of the plans whose runbook invokes it.
+   */
+  readonly responsePlans: readonly { readonly name: string; readonly runbook: RunbookId }[];
   /** Retention of every log group. */
   readonly logRetention: logs.RetentionDays;
   /**
@@ -94,18 +98,40 @@ export class ResponseFunctions extends Construct {
   constructor(scope: Construct, id: string, props: ResponseFunctionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const incidentRecords = props.responsePlanNames.map((name) =>
-      stack.formatArn({
-        service: 'ssm-incidents',
-        // Incident record ARNs carry no region today; "*" also matches one, should that change.
-        region: '*',
-        resource: 'incident-record',
-        resourceName: `${name}/*`,
-      }),
-    );
-    const groupArns = ['security-group', 'security-group-rule'].map((resource) =>
-      stack.formatArn({ service: 'ec2', resource, resourceName: '*' }),
-    );
+    /** The plans whose runbook invokes `functionId`. */
+    const plansOf = (functionId: FunctionId) =>
+      props.responsePlans
+        .filter((p) => FUNCTIONS[functionId].invokedBy.includes(p.runbook))
+        .map((p) => p.name);
+    // The Service Authorization Reference lists both incident-record and response-plan as required
+    // resource types of the timeline actions: a statement naming only the record is refused.
+    // A response plan's ARN carries no region; an incident record's carries none today either,
+    // and "*" also matches one, should that change.
+    const incidentArns = (plans: readonly string[]) =>
+      plans.flatMap((name) => [
+        stack.formatArn({
+          service: 'ssm-incidents',
+          region: '',
+          resource: 'response-plan',
+          resourceName: name,
+        }),
+        stack.formatArn({
+          service: 'ssm-incidents',
+          region: '*',
+          resource: 'incident-record',
+          resourceName: `${name}/*`,
+        }),
+      ]);
+    const groupArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'security-group',
+      resourceName: '*',
+    });
+    const ruleArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'security-group-rule',
+      resourceName: '*',
+    });
     const { region, account } = nagEnv(stack);
     const logKey = props.logKmsKeyArn
       ? kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
@@ -153,15 +179,16 @@ export class ResponseFunctions extends Construct {
           new iam.PolicyStatement({
             sid: 'ChangeIngress',
             actions: EC2_WRITES,
-            resources: groupArns,
+            resources: [groupArn, ruleArn],
           }),
           // The exempt tag is enforced here, not only in code: an explicit Deny wins over any Allow.
-          // IgnoreCase so that "True" or "TRUE" on a group protects it too.
+          // IgnoreCase so that "True" or "TRUE" on a group protects it too. On the group only: a
+          // security-group-rule never carries its group's tags, so a rule entry would never match.
           new iam.PolicyStatement({
             sid: 'NeverChangeExemptGroups',
             effect: iam.Effect.DENY,
             actions: EC2_WRITES,
-            resources: groupArns,
+            resources: [groupArn],
             conditions: {
               StringEqualsIgnoreCase: {
                 [`aws:ResourceTag/${props.exempt.tag}`]: props.exempt.value,
@@ -169,12 +196,13 @@ export class ResponseFunctions extends Construct {
             },
           }),
         );
-      if (may('incidentTimeline'))
+      const plans = plansOf(functionId);
+      if (may('incidentTimeline') && plans.length)
         statements.push(
           new iam.PolicyStatement({
             sid: 'IncidentTimeline',
             actions: TIMELINE_ACTIONS,
-            resources: incidentRecords,
+            resources: incidentArns(plans),
           }),
         );
       if (may('reportEvaluations'))
@@ -268,7 +296,7 @@ export class ResponseFunctions extends Construct {
           },
         );
       if (may('incidentTimeline'))
-        for (const name of props.responsePlanNames)
+        for (const name of plans)
           acks.push({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
             reason:

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { RUNBOOK_IDS, type RunbookId } from '../config';
 import { acknowledge, nagEnv } from '../nag';
 import { RUNBOOK_FUNCTIONS, renderRunbook } from '../runbooks';
-import type { FunctionId } from '../functions';
+import { FUNCTIONS, type FunctionId } from '../functions';
 
 export interface RunbooksProps {
   /** Prefix of names, e.g. "first-responder". */
@@ -34,12 +34,16 @@ export class Runbooks extends Construct {
 
     const documents = {} as Record<RunbookId, ssm.CfnDocument>;
     for (const runbook of RUNBOOK_IDS) {
-      const fn = props.functions[RUNBOOK_FUNCTIONS[runbook]];
+      const handler = RUNBOOK_FUNCTIONS[runbook];
       // No fixed Name: a content change replaces the document, which a fixed name would block.
       documents[runbook] = new ssm.CfnDocument(this, runbook, {
         documentType: 'Automation',
         documentFormat: 'JSON',
-        content: renderRunbook(runbook, fn.functionName),
+        content: renderRunbook(
+          runbook,
+          props.functions[handler].functionName,
+          FUNCTIONS[handler].limits.timeout.toSeconds(),
+        ),
         tags: [{ key: 'first-responder:runbook', value: runbook }],
       });
     }
@@ -93,16 +97,32 @@ export class Runbooks extends Construct {
       description: `Lets Incident Manager start the ${props.prefix} runbooks and pass their role.`,
       roles: [this.incidentManagerRole],
       statements: [
+        // The Service Authorization Reference lists document and automation-execution as required
+        // resource types of ssm:StartAutomationExecution, and automation-definition as well;
+        // older Incident Manager docs show only automation-definition. All three, scoped to this
+        // app's runbooks (an execution's id is only known once it starts).
         new iam.PolicyStatement({
           sid: 'StartAppRunbooks',
           actions: ['ssm:StartAutomationExecution'],
-          resources: RUNBOOK_IDS.map((r) =>
+          resources: [
+            ...RUNBOOK_IDS.flatMap((r) => [
+              stack.formatArn({
+                service: 'ssm',
+                resource: 'document',
+                resourceName: documents[r].ref,
+              }),
+              stack.formatArn({
+                service: 'ssm',
+                resource: 'automation-definition',
+                resourceName: `${documents[r].ref}:*`,
+              }),
+            ]),
             stack.formatArn({
               service: 'ssm',
-              resource: 'automation-definition',
-              resourceName: `${documents[r].ref}:*`,
+              resource: 'automation-execution',
+              resourceName: '*',
             }),
-          ),
+          ],
         }),
         new iam.PolicyStatement({
           sid: 'PassAutomationRole',
@@ -120,6 +140,11 @@ export class Runbooks extends Construct {
         reason:
           'The trailing wildcard selects versions of this one runbook, which change with every deployment; no other document matches.',
       })),
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:automation-execution/*]`,
+        reason:
+          'An automation execution gets its id only when it starts, so the execution cannot be named in advance; which documents may start is limited by the document and automation-definition entries.',
+      },
     );
   }
 }

@@ -2,18 +2,14 @@
  * The main stack, in the app's region: functions, runbooks, contacts, response plans, Config
  * rules and the EventBridge rules that start incidents.
  */
-import { Annotations, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
-import {
-  detectionById,
-  SECURITY_GROUP_CONFIG_RULE_NAME,
-  type DetectionId,
-  type EventPattern,
-} from '../../patterns';
+import { applyTags } from '../tags';
+import { detectionById, type DetectionId, type EventPattern } from '../../patterns';
 import { responsePlansOf, type FirstResponderConfig, type ResponsePlanConfig } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
-import { detectionPatterns, ruleNameOf } from '../detection-patterns';
+import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../detection-patterns';
 import { DetectionRule } from '../constructs/detection';
 import { OnCall } from '../constructs/on-call';
 import { ResponseFunctions } from '../constructs/response-functions';
@@ -52,7 +48,7 @@ export class FirstResponderStack extends Stack {
       prefix,
       policyJson: config.policyJson,
       exempt: config.policy.exempt,
-      responsePlanNames: this.plans.map((p) => p.name),
+      responsePlans: this.plans,
       logRetention: config.logs.retentionDays,
       ...(config.logs.kmsKeyArn ? { logKmsKeyArn: config.logs.kmsKeyArn } : {}),
       ...(config.remediation.maxRevokesPerGroup !== undefined
@@ -117,7 +113,7 @@ export class FirstResponderStack extends Stack {
 
     this.configRules = new ConfigRules(this, 'ConfigRules', {
       rules: config.detection.config.rules,
-      securityGroupRuleName: SECURITY_GROUP_CONFIG_RULE_NAME,
+      securityGroupRuleName: securityGroupConfigRuleName(config),
       evaluator: this.responseFunctions.functions.configEvaluator,
       recorder: config.detection.config.recorder,
     });
@@ -145,6 +141,6 @@ export class FirstResponderStack extends Stack {
       this.detections.set(p.detection, rule);
     }
 
-    for (const [key, value] of Object.entries(config.app.tags)) Tags.of(this).add(key, value);
+    applyTags(this, config.app.tags);
   }
 }

@@ -5,8 +5,9 @@
  * starting the incident from us-east-1) keeps the incident, its runbook and its functions in one
  * region.
  */
-import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { applyTags } from '../tags';
 import {
   detectionById,
   ROOT_CONSOLE_SIGN_IN_REGION,
@@ -50,6 +51,6 @@ export class RootActivityForwarderStack extends Stack {
       action: 'events:PutEvents',
       state: detectionById('rootActivity').ruleState,
     });
-    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(this).add(key, value);
+    applyTags(this, props.tags ?? {});
   }
 }

@@ -6,8 +6,10 @@
 import {
   CloudFormationClient,
   DescribeStacksCommand,
+  ListStackResourcesCommand,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CloudTrailClient,
   DescribeTrailsCommand,
@@ -28,6 +30,7 @@ import { ListContactChannelsCommand, ListContactsCommand } from '@aws-sdk/client
 import {
   GetReplicationSetCommand,
   ListReplicationSetsCommand,
+  ListResponsePlansCommand,
   SSMIncidentsClient,
 } from '@aws-sdk/client-ssm-incidents';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -35,6 +38,8 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { accessProblem, createAwsClients, explainAccess, explained } from '../../cli/aws';
 import {
+  allowsIncidentManager,
+  chatTopicStatement,
   logsManagementWrites,
   renderPreflight,
   runPreflight,
@@ -42,13 +47,15 @@ import {
 } from '../../cli/commands/preflight';
 import { main } from '../../cli/main';
 import { AwsCallError } from '../../handlers/shared/errors';
-import { loadConfig } from '../../infra/config';
+import { loadConfig, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
 import { ACCOUNT, awsError, mockContacts, mockSts, type ContactsStub } from './support';
 
 const CONFIG = loadConfig(join(__dirname, '..', '..', 'examples', 'config.yaml'));
 const REGION = 'eu-west-1';
 const TRAIL_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/management-events`;
 const contactArn = (alias: string) => `arn:aws:ssm-contacts:${REGION}:${ACCOUNT}:contact/${alias}`;
+const planArn = (name: string) => `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/${name}`;
+const PLANS = responsePlansOf(CONFIG).map((p) => p.name);
 
 let sts: ReturnType<typeof mockSts>;
 let incidents: AwsClientStub<SSMIncidentsClient>;
@@ -57,6 +64,7 @@ let guardduty: AwsClientStub<GuardDutyClient>;
 let config: AwsClientStub<ConfigServiceClient>;
 let cloudtrail: AwsClientStub<CloudTrailClient>;
 let cfn: AwsClientStub<CloudFormationClient>;
+let sns: AwsClientStub<SNSClient>;
 
 const stack = (name: string, status: StackStatus = 'UPDATE_COMPLETE') => ({
   Stacks: [{ StackName: name, StackStatus: status, CreationTime: new Date('2026-11-01') }],
@@ -144,13 +152,36 @@ beforeEach(() => {
   cfn
     .on(DescribeStacksCommand, { StackName: 'FirstResponder-RootActivity' })
     .resolves(stack('FirstResponder-RootActivity', 'CREATE_COMPLETE'));
+  // The deployed stack holds the contacts and the plans: they are this app's own names.
+  incidents.on(ListResponsePlansCommand).resolves({
+    responsePlanSummaries: PLANS.map((name) => ({ name, arn: planArn(name) })),
+  });
+  cfn.on(ListStackResourcesCommand, { StackName: 'FirstResponder' }).resolves({
+    StackResourceSummaries: [
+      ...['alice', 'bob'].map((a) => ({
+        LogicalResourceId: `Contact${a}`,
+        PhysicalResourceId: contactArn(a),
+        ResourceType: 'AWS::SSMContacts::Contact',
+        ResourceStatus: 'CREATE_COMPLETE' as const,
+        LastUpdatedTimestamp: new Date(),
+      })),
+      ...PLANS.map((name) => ({
+        LogicalResourceId: name.replace(/-/g, ''),
+        PhysicalResourceId: planArn(name),
+        ResourceType: 'AWS::SSMIncidents::ResponsePlan',
+        ResourceStatus: 'CREATE_COMPLETE' as const,
+        LastUpdatedTimestamp: new Date(),
+      })),
+    ],
+  });
+  sns = mockClient(SNSClient);
 });
 afterEach(() => {
-  for (const m of [sts, incidents, contacts, guardduty, config, cloudtrail, cfn]) m.restore();
+  for (const m of [sts, incidents, contacts, guardduty, config, cloudtrail, cfn, sns]) m.restore();
 });
 
-const preflight = () =>
-  runPreflight({ clients: createAwsClients({ region: REGION }), config: CONFIG });
+const preflight = (config: FirstResponderConfig = CONFIG) =>
+  runPreflight({ clients: createAwsClients({ region: REGION }), config });
 const check = (report: PreflightReport, name: string) =>
   report.checks.find((c) => c.name.startsWith(name))!;
 
@@ -165,6 +196,8 @@ describe('preflight on a healthy account', () => {
       ['CloudTrail logs management events', 'pass'],
       ['Root sign-ins covered (us-east-1)', 'pass'],
       ['Stacks deployed', 'pass'],
+      ['Aliases and plan names free', 'pass'],
+      ['Chat channel topics allow publishing', 'pass'],
     ]);
     expect(report).toMatchObject({ ok: true, account: ACCOUNT, region: REGION });
     expect(check(report, 'Contact').detail).toBe('6 channels of 2 contacts activated (alice, bob)');
@@ -184,6 +217,138 @@ describe('preflight on a healthy account', () => {
     );
     expect(names.length).toBeGreaterThan(10);
     for (const n of names) expect(n).toMatch(/^(Describe|Get|List)/);
+  });
+});
+
+describe('two deployments in one account, and chat channel topics', () => {
+  it('fails on an alias or a plan name that something other than this stack holds', async () => {
+    // GIVEN another deployment holds "security-escalation" and a plan of the same name
+    contacts.on(ListContactsCommand).resolves({
+      Contacts: ['alice', 'bob', 'security-escalation'].map((a) => ({
+        ContactArn: contactArn(a),
+        Alias: a,
+        Type: a === 'security-escalation' ? 'ESCALATION' : 'PERSONAL',
+      })),
+    });
+    // ...and this stack holds only alice and bob (its plans were deleted by hand, say)
+    cfn.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: ['alice', 'bob'].map((a) => ({
+        LogicalResourceId: `Contact${a}`,
+        PhysicalResourceId: contactArn(a),
+        ResourceType: 'AWS::SSMContacts::Contact',
+        ResourceStatus: 'CREATE_COMPLETE' as const,
+        LastUpdatedTimestamp: new Date(),
+      })),
+    });
+
+    // WHEN
+    const c = check(await preflight(), 'Aliases');
+
+    // THEN
+    expect(c).toMatchObject({
+      status: 'fail',
+      detail: `contact aliases already in the account, not from stack FirstResponder: security-escalation; response plan names already in the account, not from stack FirstResponder: ${PLANS.join(', ')}`,
+    });
+    expect(c.fix).toMatch(/account-wide: choose other aliases .*another app\.prefix/);
+  });
+
+  it('counts nothing as its own before the stack exists', async () => {
+    cfn.on(ListStackResourcesCommand).rejects(
+      Object.assign(new Error('Stack with id FirstResponder does not exist'), {
+        name: 'ValidationError',
+      }),
+    );
+    expect(check(await preflight(), 'Aliases')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^contact aliases already in the account, not from stack FirstResponder: alice, bob; response plan names/,
+      ) as unknown,
+    });
+  });
+
+  const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:chat-security`;
+  const withChat: FirstResponderConfig = {
+    ...CONFIG,
+    responsePlans: {
+      ...CONFIG.responsePlans,
+      guardDutyFinding: { ...CONFIG.responsePlans.guardDutyFinding, chatChannelTopicArns: [TOPIC] },
+    },
+  };
+
+  it('fails on a chat channel topic whose policy does not let Incident Manager publish', async () => {
+    // GIVEN the default topic policy (the owner account only)
+    sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: {
+        TopicArn: TOPIC,
+        Policy: JSON.stringify({
+          Version: '2008-10-17',
+          Statement: [
+            {
+              Sid: '__default_statement_ID',
+              Effect: 'Allow',
+              Principal: { AWS: '*' },
+              Action: ['SNS:Publish', 'SNS:Subscribe'],
+              Resource: TOPIC,
+              Condition: { StringEquals: { 'AWS:SourceOwner': ACCOUNT } },
+            },
+          ],
+        }),
+      },
+    });
+
+    // WHEN
+    const c = check(await preflight(withChat), 'Chat channel topics');
+
+    // THEN
+    expect(c).toMatchObject({
+      status: 'fail',
+      detail: `the policy of ${TOPIC} does not let Incident Manager (ssm-incidents.amazonaws.com) publish; creating the response plan fails`,
+    });
+    expect(c.fix).toContain(JSON.stringify(chatTopicStatement(TOPIC, ACCOUNT)));
+    expect(sns).toReceiveCommandWith(GetTopicAttributesCommand, { TopicArn: TOPIC });
+  });
+
+  it('passes a chat channel topic whose policy has the documented statement', async () => {
+    sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: {
+        Policy: JSON.stringify({ Statement: [chatTopicStatement(TOPIC, ACCOUNT)] }),
+      },
+    });
+    expect(check(await preflight(withChat), 'Chat channel topics')).toMatchObject({
+      status: 'pass',
+      detail: '1 chat channel topic let Incident Manager publish',
+    });
+  });
+
+  it.each([
+    ['no policy', undefined, false],
+    [
+      'a Deny',
+      JSON.stringify({ Statement: [{ ...chatTopicStatement(TOPIC, ACCOUNT), Effect: 'Deny' }] }),
+      false,
+    ],
+    [
+      'another service',
+      JSON.stringify({
+        Statement: [
+          { ...chatTopicStatement(TOPIC, ACCOUNT), Principal: { Service: 'events.amazonaws.com' } },
+        ],
+      }),
+      false,
+    ],
+    [
+      'a list of services and sns:*',
+      JSON.stringify({
+        Statement: {
+          Effect: 'Allow',
+          Principal: { Service: ['events.amazonaws.com', 'ssm-incidents.amazonaws.com'] },
+          Action: 'sns:*',
+        },
+      }),
+      true,
+    ],
+  ])('reads a topic policy with %s', (_what, policy, allowed) => {
+    expect(allowsIncidentManager(policy)).toBe(allowed);
   });
 });
 
@@ -377,7 +542,7 @@ describe('each failure says what is wrong and how to fix it', () => {
         /^could not check: not allowed to call guardduty:ListDetectors \(AccessDeniedException\)/,
       ),
     });
-    expect(report.checks.filter((c) => c.status === 'pass')).toHaveLength(6);
+    expect(report.checks.filter((c) => c.status === 'pass')).toHaveLength(8);
   });
 
   it('credentials for another account than the configuration names', async () => {
@@ -528,13 +693,13 @@ describe('the preflight command line', () => {
       expect(text).toContain('PASS  Incident Manager onboarded');
       expect(text).toContain('FAIL  GuardDuty enabled');
       expect(text).toContain('fix: aws guardduty create-detector --enable --region eu-west-1');
-      expect(text).toContain('6 passed, 0 warnings, 1 failed');
+      expect(text).toContain('8 passed, 0 warnings, 1 failed');
 
       guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: ['d1'] });
       expect(await main(['preflight', '--region', REGION, '--json'])).toBe(0);
       const json = JSON.parse(out.mock.calls[1]![0] as string) as PreflightReport;
       expect(json.ok).toBe(true);
-      expect(renderPreflight(json)).toContain('7 passed');
+      expect(renderPreflight(json)).toContain('9 passed');
     } finally {
       out.mockRestore();
     }

@@ -1,7 +1,8 @@
 /**
  * Each runbook, from the incident to the calls its function makes: the runbook's own
  * InputPayload, with the parameters Incident Manager passes substituted as Automation does
- * (a whole "{{ Name }}" value takes the parameter's type), is what the function receives.
+ * (a whole "{{ Name }}" value takes the parameter's type), is what the function receives
+ * (test/runbooks/ proves that runbooks/invoke.py sends it as it is).
  */
 import { EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { SSMIncidentsClient, UpdateRelatedItemsCommand } from '@aws-sdk/client-ssm-incidents';
@@ -11,7 +12,7 @@ import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response'
 import { makeHandler as makeReverter } from '../../handlers/reverter';
 import { makeHandler as makeRootTriage } from '../../handlers/root-triage';
 import type { RunbookId } from '../../infra/config';
-import { loadRunbook, RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
+import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
 import type { FunctionId } from '../../infra/functions';
 import {
   fixture,
@@ -21,31 +22,10 @@ import {
   triggerData,
   written,
 } from './support';
+import { payloadOf } from '../support/automation';
 import { EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;
-
-/** Substitutes {{ Name }} the way Automation does for a step's inputs. */
-function substitute(value: unknown, params: Record<string, unknown>): unknown {
-  if (typeof value === 'string') {
-    const whole = /^\{\{\s*(\w+)\s*\}\}$/.exec(value);
-    if (whole) return params[whole[1]!];
-    return value.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => String(params[name]));
-  }
-  if (Array.isArray(value)) return value.map((v) => substitute(v, params));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, params)]));
-  return value;
-}
-
-/** What the runbook's Lambda step sends, given the parameters (defaults filled in). */
-function payloadOf(id: RunbookId, given: Record<string, unknown>): unknown {
-  const doc = loadRunbook(id);
-  const params: Record<string, unknown> = {};
-  for (const [name, p] of Object.entries(doc.parameters)) params[name] = given[name] ?? p.default;
-  const step = doc.mainSteps.find((s) => s.action === 'aws:invokeLambdaFunction')!;
-  return substitute(step.inputs!.InputPayload, params);
-}
 
 const ec2Mock = mockClient(EC2Client);
 const deps = {

@@ -29,6 +29,20 @@ let main: Template;
 let forwarder: Template;
 let resources: Resources;
 
+/** An Incident Manager ARN as the template joins it, e.g. incidentsArn('', `:response-plan/x`). */
+const incidentsArn = (region: string, rest: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:ssm-incidents:${region}:`,
+      { Ref: 'AWS::AccountId' },
+      rest,
+    ],
+  ],
+});
+
 /** The logical id of the only resource of `type` whose construct path contains `path`. */
 function logicalId(stack: Stack, type: string, path: string): string {
   const found = stack.node
@@ -247,18 +261,7 @@ describe('detection', () => {
       Targets: [
         {
           Id: 'ResponsePlan',
-          Arn: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':ssm-incidents::',
-                { Ref: 'AWS::AccountId' },
-                `:response-plan/${name}`,
-              ],
-            ],
-          },
+          Arn: incidentsArn('', `:response-plan/${name}`),
           RoleArn: Match.anyValue(),
         },
       ],
@@ -279,18 +282,7 @@ describe('detection', () => {
           {
             Effect: 'Allow',
             Action: 'ssm-incidents:StartIncident',
-            Resource: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm-incidents::',
-                  { Ref: 'AWS::AccountId' },
-                  `:response-plan/${name}`,
-                ],
-              ],
-            },
+            Resource: incidentsArn('', `:response-plan/${name}`),
           },
         ],
       },
@@ -449,9 +441,12 @@ describe('least privilege', () => {
     return policies[0]!.Properties.PolicyDocument.Statement;
   };
 
-  it.each(['reverter/Role', 'guarddutyResponse/Role'])(
-    '%s may change ingress only on groups without the exempt tag',
-    (path) => {
+  it.each([
+    ['reverter/Role', 'first-responder-security-group-opened'],
+    ['guarddutyResponse/Role', 'first-responder-guardduty-finding'],
+  ])(
+    '%s may change ingress only on groups without the exempt tag, and annotate incidents of %s',
+    (path, plan) => {
       const statements = statementsOf(path);
       const groups = [
         {
@@ -485,11 +480,12 @@ describe('least privilege', () => {
         Action: EC2_WRITES,
         Resource: groups,
       });
+      // On the group only: a security-group-rule never carries the group's tags.
       expect(statements).toContainEqual({
         Sid: 'NeverChangeExemptGroups',
         Effect: 'Deny',
         Action: EC2_WRITES,
-        Resource: groups,
+        Resource: groups[0],
         Condition: { StringEqualsIgnoreCase: { 'aws:ResourceTag/first-responder:exempt': 'true' } },
       });
       expect(statements).toContainEqual(
@@ -507,18 +503,8 @@ describe('least privilege', () => {
           Sid: 'IncidentTimeline',
           Action: TIMELINE_ACTIONS,
           Resource: expect.arrayContaining([
-            {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm-incidents:*:',
-                  { Ref: 'AWS::AccountId' },
-                  ':incident-record/first-responder-security-group-opened/*',
-                ],
-              ],
-            },
+            incidentsArn('', `:response-plan/${plan}`),
+            incidentsArn('*', `:incident-record/${plan}/*`),
           ]),
         }),
       );
@@ -548,6 +534,16 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('lets root triage read and annotate only the incidents of its own plan', () => {
+    const timeline = statementsOf('rootTriage/Role').find((s) => s.Sid === 'IncidentTimeline')!;
+    const text = JSON.stringify(timeline.Resource);
+    expect(text).toContain(':response-plan/first-responder-root-activity"');
+    expect(text).toContain(':incident-record/first-responder-root-activity/*"');
+    expect(
+      text.match(/first-responder-[a-z-]+/g)!.every((n) => n === 'first-responder-root-activity'),
+    ).toBe(true);
+  });
+
   it("lets Incident Manager's role only start the app's runbooks and pass the automation role to SSM", () => {
     const statements = statementsOf('Runbooks/IncidentManagerRole');
     expect(statements).toHaveLength(2);
@@ -557,11 +553,12 @@ describe('least privilege', () => {
       'guardduty-finding-response',
       'root-activity-triage',
     ].map((r) => logicalId(built.main, 'AWS::SSM::Document', r));
-    expect(JSON.stringify(statements[0]!.Resource)).toEqual(
-      expect.stringContaining(':automation-definition/'),
-    );
-    for (const d of docs)
-      expect(JSON.stringify(statements[0]!.Resource)).toContain(`{"Ref":"${d}"},":*"`);
+    const resource = JSON.stringify(statements[0]!.Resource);
+    expect(resource).toContain(':automation-execution/*');
+    for (const d of docs) {
+      expect(resource).toContain(`:automation-definition/",{"Ref":"${d}"},":*"`);
+      expect(resource).toContain(`:document/",{"Ref":"${d}"}]`);
+    }
     expect(statements[1]).toEqual({
       Sid: 'PassAutomationRole',
       Effect: 'Allow',

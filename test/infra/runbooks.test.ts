@@ -5,7 +5,9 @@ import { RUNBOOK_IDS } from '../../infra/config';
 import { DYNAMIC_PARAMETERS } from '../../infra/constructs/response-plans';
 import {
   FUNCTION_PARAMETER,
+  INVOKE_SCRIPT_PATH,
   RUNBOOK_DIR,
+  invokeStepOf,
   RUNBOOK_FUNCTIONS,
   loadRunbook,
   renderRunbook,
@@ -95,20 +97,31 @@ describe.each(RUNBOOK_IDS)('runbook %s', (id) => {
     expect(new Set(doc.mainSteps.map((s) => s.name)).size).toBe(doc.mainSteps.length);
   });
 
-  it('invokes its function with the incident', () => {
+  it('invokes its function with the incident from runbooks/invoke.py, put in at synth', () => {
     // GIVEN
-    const rendered = renderRunbook(id, 'the-deployed-function');
+    const rendered = renderRunbook(id, 'the-deployed-function', 120);
 
     // THEN
     expect(rendered.parameters[FUNCTION_PARAMETER]?.default).toBe('the-deployed-function');
-    const invoke = rendered.mainSteps.find((s) => s.action === 'aws:invokeLambdaFunction');
-    expect(invoke?.inputs).toMatchObject({
-      FunctionName: `{{ ${FUNCTION_PARAMETER} }}`,
+    const invoke = invokeStepOf(rendered);
+    expect(invoke.inputs).toMatchObject({
+      Runtime: 'python3.11',
+      Handler: 'invoke',
+      Script: readFileSync(INVOKE_SCRIPT_PATH, 'utf8'),
       InputPayload: {
-        incidentRecordArn: '{{ IncidentRecordArn }}',
-        involvedResources: '{{ InvolvedResources }}',
+        FunctionName: `{{ ${FUNCTION_PARAMETER} }}`,
+        ReadTimeoutSeconds: 135,
+        Payload: {
+          incidentRecordArn: '{{ IncidentRecordArn }}',
+          involvedResources: '{{ InvolvedResources }}',
+        },
       },
     });
+    expect(invoke.timeoutSeconds).toBe(165);
+    // The step's output is the function's answer.
+    expect(rendered.outputs).toEqual([`${invoke.name}.Payload`]);
+    // Nobody relies on aws:invokeLambdaFunction, whose step succeeds on a function error.
+    for (const step of rendered.mainSteps) expect(step.action).not.toBe('aws:invokeLambdaFunction');
     // The file on disk is left as it is.
     expect(loadRunbook(id).parameters[FUNCTION_PARAMETER]?.default).not.toBe(
       'the-deployed-function',
@@ -119,6 +132,10 @@ describe.each(RUNBOOK_IDS)('runbook %s', (id) => {
 describe('runbooks/', () => {
   it('holds exactly the runbooks the app knows, each mapped to a function', () => {
     const files = readdirSync(RUNBOOK_DIR).filter((f) => f.endsWith('.yaml'));
+    // ...and the one script their invoke steps share, which Automation must not mistake for a
+    // template: it would substitute a {{ }} inside the script.
+    expect(readdirSync(RUNBOOK_DIR).filter((f) => !f.endsWith('.yaml'))).toEqual(['invoke.py']);
+    expect(readFileSync(INVOKE_SCRIPT_PATH, 'utf8')).not.toMatch(/\{\{/);
     expect(files.map((f) => f.replace(/\.yaml$/, '')).sort()).toEqual([...RUNBOOK_IDS].sort());
     expect(Object.keys(RUNBOOK_FUNCTIONS).sort()).toEqual([...RUNBOOK_IDS].sort());
   });
@@ -129,9 +146,8 @@ describe('runbooks/', () => {
     ) as RunbookDocument;
     expect(doc.parameters.SecurityGroupIds).toMatchObject({ type: 'StringList', default: [] });
     expect(doc.parameters.DryRun).toMatchObject({ type: 'Boolean', default: false });
-    expect(doc.mainSteps[0]?.inputs?.InputPayload).toMatchObject({
-      groupIds: '{{ SecurityGroupIds }}',
-      dryRun: '{{ DryRun }}',
+    expect(invokeStepOf(doc).inputs?.InputPayload).toMatchObject({
+      Payload: { groupIds: '{{ SecurityGroupIds }}', dryRun: '{{ DryRun }}' },
     });
   });
 });

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { SynthesisMessageLevel, type CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp, type BuiltApp } from '../../infra/build';
-import { runCfnLint, CFN_LINT_INSTALL_HINT, type CfnLintReport } from '../../infra/cfn-lint';
+import {
+  runCfnLint,
+  CFN_LINT_INSTALL_HINT,
+  type CfnLintOptions,
+  type CfnLintReport,
+} from '../../infra/cfn-lint';
 import {
   EXAMPLE_CONFIG,
   loadConfig,
@@ -49,9 +54,10 @@ export function synth(config: FirstResponderConfig): Synthesized {
 }
 
 /** cfn-lint on every template of the assembly, each with its stack's region. */
-export function lint(assembly: CloudAssembly): CfnLintReport {
+export function lint(assembly: CloudAssembly, options: CfnLintOptions = {}): CfnLintReport {
   const report = runCfnLint(
     assembly.stacks.map((s) => ({ path: s.templateFullPath, region: s.environment.region })),
+    options,
   );
   if (!report.available) throw new Error(CFN_LINT_INSTALL_HINT);
   return report;

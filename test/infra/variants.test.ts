@@ -205,10 +205,14 @@ it('creates a Config recorder of security groups and buckets, and rules that wai
   const recorder = Object.keys(t.findResources('AWS::Config::ConfigurationRecorder'))[0]!;
   const rules = resourcesOf<{ ConfigRuleName: string }>(t, 'AWS::Config::ConfigRule');
   expect(rules.map((r) => r.Properties.ConfigRuleName).sort()).toEqual([
-    'first-responder-security-group-policy',
     's3-bucket-public-read-prohibited',
+    // Config rule names are account-wide: the app's own carries the prefix.
+    'sec-security-group-policy',
   ]);
   for (const r of rules) expect(r.DependsOn).toContain(recorder);
+  // AWS refuses a delivery channel before the recorder exists.
+  const [channel] = resourcesOf(t, 'AWS::Config::DeliveryChannel');
+  expect(channel!.DependsOn).toContain(recorder);
 });
 
 it('watches only the Config rules that are switched on', () => {

@@ -50,7 +50,27 @@ describe('security-group policy', () => {
     expect(() => parsePolicy({ ingress: [entry] })).not.toThrow();
   });
 
+  it.each<[string, unknown]>([
+    ['-1', -1],
+    ['"-1"', '-1'],
+    ['-1 beside a type', [8, -1]],
+  ])("reads EC2's spelling of every ICMP type, %s, as every type", (_what, ports) => {
+    // GIVEN a rule copied from EC2, and the same rule without ports
+    const copied = parsePolicy({
+      ingress: [{ protocol: 'icmp', ports: [ports].flat(), from: ['10.0.0.0/8'] }],
+    });
+    const every = parsePolicy({ ingress: [{ protocol: 'icmp', from: ['10.0.0.0/8'] }] });
+    // THEN they are the same policy
+    expect(copied).toEqual(every);
+    expect(copied.ingress[0]!.ports).toBeUndefined();
+  });
+
   it.each<[string, unknown, RegExp]>([
+    [
+      'fails on -1 as a tcp port, where EC2 does not take it',
+      { ingress: [{ protocol: 'tcp', ports: [-1], from: ['10.0.0.0/8'] }] },
+      /policy.ingress\[0\].ports\[0\]: got -1; a port is a whole number from 0 to 65535, or "from-to" with from <= to$/,
+    ],
     [
       'fails on a bad CIDR',
       { ingress: [{ protocol: 'tcp', from: ['10.0.0.0/33'] }] },
@@ -84,7 +104,7 @@ describe('security-group policy', () => {
     [
       'fails on an ICMP type above 255',
       { ingress: [{ protocol: 'icmp', ports: [300], from: ['10.0.0.0/8'] }] },
-      /an ICMP type is a whole number from 0 to 255/,
+      /an ICMP type is a whole number from 0 to 255, or "from-to" with from <= to, or -1 for every type/,
     ],
     [
       'fails on exact mode with nothing in it',

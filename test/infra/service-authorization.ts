@@ -1,0 +1,111 @@
+/**
+ * The IAM actions this app grants or denies, with the resource types the Service Authorization
+ * Reference (SAR) lists for each: a statement must name every required type (marked * in the SAR),
+ * may name the optional ones, and must say Resource "*" when the SAR lists none. IAM evaluates a
+ * request against every required resource, so a statement that leaves one out is refused at run
+ * time, which no synth or lint check notices.
+ *
+ * Sources (Service Authorization Reference, "Actions, resources, and condition keys for ..."):
+ * - ssm-incidents: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanagerincidentmanager.html
+ * - ssm:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+ * - ec2:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+ * - lambda:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+ * - logs:          https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+ * - iam:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+ * - events:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
+ * - config:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsconfig.html
+ * - s3:            https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ * The same data, machine-readable: https://servicereference.us-east-1.amazonaws.com/v1/<prefix>/<prefix>.json
+ * Read for issue 9 (2026-11). When the app uses a new action, add it here from those pages.
+ */
+
+/** A resource type, and which policy resources (as resolved by the test) cover it. */
+export interface ResourceType {
+  readonly name: string;
+  /** Matches a policy Resource entry that names resources of this type (wildcards included). */
+  readonly covers: RegExp;
+}
+
+const ACCOUNT = String.raw`(\d{12}|\*)`;
+const REGION = String.raw`([a-z0-9-]*|\*)`;
+const arn = (service: string, rest: string) =>
+  new RegExp(`^arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}$`);
+
+export const TYPES = {
+  securityGroup: { name: 'ec2 security-group', covers: arn('ec2', 'security-group/.+') },
+  securityGroupRule: {
+    name: 'ec2 security-group-rule',
+    covers: arn('ec2', 'security-group-rule/.+'),
+  },
+  incidentRecord: {
+    name: 'ssm-incidents incident-record',
+    covers: arn('ssm-incidents', 'incident-record/[^/]+/.+'),
+  },
+  responsePlan: {
+    name: 'ssm-incidents response-plan',
+    covers: arn('ssm-incidents', 'response-plan/[^/]+'),
+  },
+  document: { name: 'ssm document', covers: arn('ssm', 'document/.+') },
+  automationDefinition: {
+    name: 'ssm automation-definition',
+    covers: arn('ssm', 'automation-definition/[^:]+:.+'),
+  },
+  automationExecution: {
+    name: 'ssm automation-execution',
+    covers: arn('ssm', 'automation-execution/.+'),
+  },
+  function: { name: 'lambda function', covers: arn('lambda', 'function:.+') },
+  logGroup: { name: 'logs log-group', covers: arn('logs', 'log-group:[^:]+(:\\*)?') },
+  // A log group's ARN as CloudFormation returns it ends in ":*", which covers its streams.
+  logStream: {
+    name: 'logs log-stream',
+    covers: arn('logs', 'log-group:[^:]+:(\\*|log-stream:.+)'),
+  },
+  role: { name: 'iam role', covers: /^arn:aws:iam::(\d{12}|\*):role\/.+$/ },
+  eventBus: { name: 'events event-bus', covers: arn('events', 'event-bus/.+') },
+  bucket: { name: 's3 bucket', covers: /^arn:aws:s3:::[^/]+$/ },
+  object: { name: 's3 object', covers: /^arn:aws:s3:::[^/]+\/.+$/ },
+} satisfies Record<string, ResourceType>;
+
+export interface ActionEntry {
+  /** Resource types marked * in the SAR: the statement must name each. */
+  readonly required: readonly ResourceType[];
+  /** Other resource types the SAR lists: the statement may name them. */
+  readonly optional?: readonly ResourceType[];
+}
+
+/** Every action the app's policies use. No resource types at all: Resource must be "*". */
+export const SERVICE_AUTHORIZATION: Readonly<Record<string, ActionEntry>> = {
+  // ssm-incidents: the timeline actions need the record and its response plan.
+  'ssm-incidents:GetIncidentRecord': { required: [TYPES.incidentRecord, TYPES.responsePlan] },
+  'ssm-incidents:ListTimelineEvents': { required: [TYPES.incidentRecord, TYPES.responsePlan] },
+  'ssm-incidents:GetTimelineEvent': { required: [TYPES.incidentRecord, TYPES.responsePlan] },
+  'ssm-incidents:CreateTimelineEvent': { required: [TYPES.incidentRecord, TYPES.responsePlan] },
+  'ssm-incidents:UpdateRelatedItems': { required: [TYPES.incidentRecord, TYPES.responsePlan] },
+  'ssm-incidents:StartIncident': { required: [TYPES.responsePlan] },
+  // ssm: starting a runbook names the document, its definition (versions) and the new execution.
+  'ssm:StartAutomationExecution': {
+    required: [TYPES.automationDefinition, TYPES.automationExecution, TYPES.document],
+  },
+  // ec2: the writes act on the group (tags, conditions) and optionally its rules.
+  'ec2:AuthorizeSecurityGroupIngress': {
+    required: [TYPES.securityGroup],
+    optional: [TYPES.securityGroupRule],
+  },
+  'ec2:RevokeSecurityGroupIngress': {
+    required: [TYPES.securityGroup],
+    optional: [TYPES.securityGroupRule],
+  },
+  'ec2:DescribeSecurityGroups': { required: [] },
+  'ec2:DescribeSecurityGroupRules': { required: [] },
+  'ec2:DescribeInstances': { required: [] },
+  'config:PutEvaluations': { required: [] },
+  'lambda:InvokeFunction': { required: [TYPES.function] },
+  'logs:CreateLogStream': { required: [TYPES.logGroup] },
+  'logs:PutLogEvents': { required: [TYPES.logStream] },
+  'iam:PassRole': { required: [TYPES.role] },
+  'events:PutEvents': { required: [TYPES.eventBus] },
+  's3:GetBucketAcl': { required: [TYPES.bucket] },
+  's3:ListBucket': { required: [TYPES.bucket] },
+  's3:PutObject': { required: [TYPES.object] },
+};
