@@ -45,7 +45,7 @@ function toInputError<T>(parse: () => T): T {
     return parse();
   } catch (err) {
     // Bad input is the caller's problem, not AWS's: callers tell the two apart by class.
-    if (err instanceof ValidationError) throw new InputError(err.message, { cause: err });
+    if (err instanceof ValidationError) throw new InputError(err.line, { cause: err });
     throw err;
   }
 }

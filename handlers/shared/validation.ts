@@ -27,20 +27,34 @@ export class ValidationError extends Error {
     options?: ErrorOptions,
   ) {
     const all = problems.map((p) => cut(p, MAX_PROBLEM_LENGTH));
-    super(`invalid ${subject}: ${summarize(all)}`, options);
+    // A list, for a terminal that shows the whole message (cdk synth); `line` is one line.
+    super(
+      `invalid ${subject}:\n${shown(all)
+        .map((p) => `  - ${p}`)
+        .join('\n')}`,
+      options,
+    );
     this.problems = all;
   }
 
-  /** One line: the first few problems and how many more there are. */
+  /** The first few problems and how many more there are, on one line. */
   get summary(): string {
-    return summarize(this.problems);
+    return shown(this.problems).join('; ');
+  }
+
+  /** `invalid <subject>: ` and the summary: one line for a log or stderr. */
+  get line(): string {
+    return `invalid ${this.subject}: ${this.summary}`;
   }
 }
 
-function summarize(problems: readonly string[]): string {
-  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
+function shown(problems: readonly string[]): string[] {
   const more = problems.length - MAX_PROBLEMS_SHOWN;
-  return more > 0 ? `${shown}; … and ${more} more problem${more === 1 ? '' : 's'}` : shown;
+  if (more <= 0) return [...problems];
+  return [
+    ...problems.slice(0, MAX_PROBLEMS_SHOWN),
+    `… and ${more} more problem${more === 1 ? '' : 's'}`,
+  ];
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
