@@ -4,8 +4,11 @@
  * asserted in a timed test.
  *
  *   plan    planGroup on 1,000-rule groups            median and p95 < 5 ms
- *   ec2     EC2 calls per group, against moto          remediated <= 2 reads + 2 writes,
- *                                                      compliant <= 2 reads
+ *   ec2     EC2 calls per group, against moto          remediated 1 read + 2 writes,
+ *                                                      compliant 1 read
+ *   faults  through the fault proxy, against moto      <= 2 reads after an unknown write;
+ *                                                      20 groups throttled: every status
+ *                                                      inside the 240 s Lambda timeout
  *   bundle  the reverter as deployed (infra/bundling)  ESM (tree-shaken SDK) < 900 KB
  *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
  *   cli     CPU of `first-responder --help` and `plan`  each <= 2.5 x `node -e 0` (issue 11)
@@ -15,6 +18,7 @@ import { childEnv } from './env';
 import { cpus, loadavg } from 'node:os';
 import { benchCli } from './cli-cpu';
 import { benchEc2Calls } from './ec2-calls';
+import { benchFaults } from './faults';
 import { benchPlan } from './plan';
 import { formatTable, summary, type Figure } from './report';
 import { benchSizeAndLoad } from './size-and-load';
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
   const figures = [
     ...(await section('plan', benchPlan)),
     ...(await section('ec2', benchEc2Calls)),
+    ...(await section('faults', benchFaults)),
     ...(await section('bundle+load', () => benchSizeAndLoad())),
     ...(await section('cli', () => benchCli(childEnv()))),
   ];

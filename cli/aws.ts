@@ -14,6 +14,7 @@ import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { CommandIO, GetOutputType, MetadataBearer } from '@smithy/types';
+import { clientSettings } from '../handlers/aws/clients';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../handlers/shared/errors';
 
 export interface AwsOptions {
@@ -59,6 +60,8 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     let client = cache.get(key) as C | undefined;
     if (!client) {
       client = new Class({
+        // Timeouts, so that a held response cannot hang the command; adaptive retry for throttling.
+        requestHandler: clientSettings().requestHandler,
         retryMode: 'adaptive',
         maxAttempts: 5,
         ...(options.profile ? { profile: options.profile } : {}),

@@ -14,6 +14,7 @@ import {
 } from './respond/incident-response';
 import { addNote, createIncidentsClient, readTrigger } from './aws/incidents';
 import type { GroupResult, RemediationLimits } from './policy/results';
+import { deadlineOf } from './respond/remediate';
 import { findingFacts, revertDecision, summarizeFinding, type Finding } from './incident/guardduty';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { limitsFromEnv, policyFromEnv, revertMinSeverityFromEnv } from './env';
@@ -41,7 +42,7 @@ export class ResponseIncompleteError extends Error {
 export function makeHandler(deps: GuardDutyResponseDeps) {
   return async (
     event: unknown,
-    context?: Pick<Context, 'awsRequestId'>,
+    context?: Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
   ): Promise<GuardDutyResponse> => {
     const req = parseRequestOrThrow(incidentRequestSchema, event);
     const minSeverity = deps.revertMinSeverity();
@@ -70,7 +71,7 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
         groupIds: [],
         ...invocationContext(requestId),
       },
-      { policy: deps.policy(), limits: deps.limits() },
+      { policy: deps.policy(), limits: deps.limits(), deadline: deadlineOf(context) },
       trigger,
     );
     if (!outcome.ok) throw new ResponseIncompleteError(incompleteReason(outcome));

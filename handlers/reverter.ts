@@ -14,8 +14,8 @@ import {
   revertForIncident,
 } from './respond/incident-response';
 import { createIncidentsClient } from './aws/incidents';
-import type { GroupResult, RemediationLimits } from './policy/results';
-import { remediateGroups } from './respond/remediate';
+import { isIncomplete, type GroupResult, type RemediationLimits } from './policy/results';
+import { deadlineOf, remediateGroups, type TimeBudget } from './respond/remediate';
 import { GROUP_ID } from './incident/targets';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { ENV, limitsFromEnv, policyFromEnv } from './env';
@@ -43,7 +43,7 @@ export type ReverterRequest = z.input<typeof requestSchema>;
 
 export interface ReverterResponse {
   readonly dryRun: boolean;
-  /** False when any group was refused or failed: the caller must not report success. */
+  /** False when any group was refused, failed or not attempted: the caller must not report success. */
   readonly ok: boolean;
   readonly results: readonly GroupResult[];
   /** With an incident: the notes written on its timeline. */
@@ -55,6 +55,8 @@ export interface ReverterDeps {
   readonly incidents: SSMIncidentsClient;
   readonly policy: () => SecurityGroupPolicy;
   readonly limits: () => RemediationLimits;
+  /** @default DEFAULT_BUDGET (tests scale it down with a short fake deadline) */
+  readonly budget?: TimeBudget;
 }
 
 /** Thrown after everything was recorded, so that the runbook step fails visibly. */
@@ -75,16 +77,22 @@ export function parseRequest(event: unknown, limits: RemediationLimits) {
 export function makeHandler(deps: ReverterDeps) {
   return async (
     event: unknown,
-    context?: Pick<Context, 'awsRequestId'>,
+    context?: Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
   ): Promise<ReverterResponse> => {
     const policy = deps.policy();
     const limits = deps.limits();
     const req = parseRequest(event, limits);
-    const options = { policy, limits, dryRun: req.dryRun };
+    const options = {
+      policy,
+      limits,
+      dryRun: req.dryRun,
+      deadline: deadlineOf(context),
+      ...(deps.budget ? { budget: deps.budget } : {}),
+    };
 
     if (req.incidentRecordArn === '') {
       const results = await remediateGroups(deps.ec2, req.groupIds, options);
-      const ok = results.every((r) => r.status !== 'refused' && r.status !== 'failed');
+      const ok = !results.some(isIncomplete);
       logger.info('reverter finished', { dryRun: req.dryRun, ok, statuses: statuses(results) });
       return { dryRun: req.dryRun, ok, results };
     }

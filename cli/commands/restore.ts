@@ -7,7 +7,7 @@
  * checks the result, and writes a note on the incident saying who restored what, and when.
  */
 import { createInterface } from 'node:readline/promises';
-import { ApplyError, applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
+import { applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
 import {
   addNote,
   IncidentNotFoundError,
@@ -304,11 +304,9 @@ async function planRestore(
   const keptAsBefore: Rule[] = [];
   for (const r of record.authorized.map(ruleFromJson)) {
     const key = ruleKey(r);
-    const present = now.get(key);
     if (before.has(key)) keptAsBefore.push(r);
-    // Revoke by the rule's current ID: exact, whatever the description says.
-    else if (present)
-      revoke.push({ ...withoutId(r), ...(present.ruleId ? { ruleId: present.ruleId } : {}) });
+    // Revoked by content (protocol, ports, source), whatever the description says.
+    else if (now.has(key)) revoke.push(withoutId(r));
     else alreadyGone.push(r);
   }
   const toJson = (rules: readonly Rule[]) => rules.map(ruleToJson);
@@ -351,15 +349,16 @@ async function applyGroup(clients: AwsClients, g: GroupRestore): Promise<GroupRe
     revoke: revoke.map((rule) => ({ rule, reason })),
     after: [],
   };
-  try {
-    await applyPlan(ec2, plan);
-  } catch (err) {
-    const done =
-      err instanceof ApplyError
-        ? ` (done before the failure: ${err.done.authorized.length} authorized, ${err.done.revoked.length} revoked)`
-        : '';
-    return { ...g, status: 'failed', detail: `${errorMessage(err)}${done}` };
-  }
+  // Whatever the answers said, the read back below decides: a lost answer may hide a success.
+  const applied = await applyPlan(ec2, plan);
+  if (applied.result.kind === 'refused')
+    return {
+      ...g,
+      status: 'failed',
+      detail: `${applied.result.error.message} (done before the failure: ${applied.authorized.length} authorized, ${applied.revoked.length} revoked)`,
+    };
+  if (applied.result.kind === 'gone')
+    return { ...g, status: 'gone', detail: `${g.groupId} was deleted during the restore` };
   // Read back: the group must hold every re-authorized rule and none of the revoked ones.
   const present = new Set(
     rulesFromSecurityGroupRules(await describeRules(ec2, g.groupId)).map(ruleKey),

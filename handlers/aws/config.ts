@@ -9,13 +9,14 @@ import {
 } from '@aws-sdk/client-config-service';
 import type { ResourceEvaluation } from '../policy/config-item';
 import { AwsCallError, errorMessage } from '../shared/errors';
+import { clientSettings, type ClientTimeouts } from './clients';
 
 /** PutEvaluations' limit on evaluations a call. */
 export const MAX_EVALUATIONS_PER_CALL = 100;
 
-/** Adaptive retry rides out throttling; the SDK reads AWS_ENDPOINT_URL(_CONFIG_SERVICE). */
-export function createConfigClient(): ConfigServiceClient {
-  return new ConfigServiceClient({ retryMode: 'adaptive', maxAttempts: 5 });
+/** Timeouts and retries as every client (./clients); the SDK reads AWS_ENDPOINT_URL_CONFIG_SERVICE. */
+export function createConfigClient(options: ClientTimeouts = {}): ConfigServiceClient {
+  return new ConfigServiceClient(clientSettings(options));
 }
 
 export function toSdkEvaluation(e: ResourceEvaluation): Evaluation {

@@ -14,28 +14,40 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import type { Plan } from '../policy/planner';
-import { rulesFromSecurityGroupRules, ruleKey, toIpPermissions, type Rule } from '../policy/rules';
+import { toIpPermissions, type Rule } from '../policy/rules';
 import { AwsCallError, errorCode, errorMessage } from '../shared/errors';
+import { clientSettings, type ClientTimeouts } from './clients';
 
-/** Adaptive retry rides out throttling; the SDK reads AWS_ENDPOINT_URL(_EC2) for emulators. */
-export function createEc2Client(): EC2Client {
-  return new EC2Client({ retryMode: 'adaptive', maxAttempts: 5 });
+/** Timeouts and retries as every client (./clients); the SDK reads AWS_ENDPOINT_URL_EC2. */
+export function createEc2Client(options: ClientTimeouts = {}): EC2Client {
+  return new EC2Client(clientSettings(options));
 }
 
 export type GroupRead =
   { readonly found: true; readonly group: SecurityGroup } | { readonly found: false };
 
 const GONE_CODES = new Set(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound']);
-const ALREADY_REVOKED = new Set([
+/** "Already there", "already gone": perhaps our own earlier attempt, whose answer was lost. */
+const ALREADY = new Set([
+  'InvalidPermission.Duplicate',
   'InvalidPermission.NotFound',
   'InvalidSecurityGroupRuleId.NotFound',
 ]);
-const ALREADY_AUTHORIZED = new Set(['InvalidPermission.Duplicate']);
 
-/** Read 1 of at most 2: the group with its tags (needed before anything else, for exemption). */
-export async function describeGroup(ec2: EC2Client, groupId: string): Promise<GroupRead> {
+/**
+ * The group with its tags and its rules (IpPermissions) in one read: all the reverter needs,
+ * since it revokes by content, not by rule ID. `signal` aborts the call at a deadline.
+ */
+export async function describeGroup(
+  ec2: EC2Client,
+  groupId: string,
+  signal?: AbortSignal,
+): Promise<GroupRead> {
   try {
-    const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+    const out = await ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }),
+      signal ? { abortSignal: signal } : {},
+    );
     const group = out.SecurityGroups?.find((g) => g.GroupId === groupId);
     return group ? { found: true, group } : { found: false };
   } catch (err) {
@@ -56,7 +68,7 @@ export async function describeAllGroups(ec2: EC2Client): Promise<SecurityGroup[]
   return groups;
 }
 
-/** Read 2 of at most 2: the group's rules with their IDs, so revokes can name rules exactly. */
+/** The group's rules with their IDs (restore and the tripwire show and wait on rules by ID). */
 export async function describeRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
   const rules: SecurityGroupRule[] = [];
   let token: string | undefined;
@@ -100,123 +112,128 @@ export async function instanceGroupIds(
   return [...ids];
 }
 
-export interface ApplyOutcome {
-  readonly authorized: readonly Rule[];
-  readonly revoked: readonly Rule[];
-  /** EC2 calls made, reads included, for the audit log and the benchmark. */
-  readonly calls: number;
+/**
+ * What one write did, as far as the client can know:
+ * - `done`: EC2 confirmed the whole call;
+ * - `unknown`: it may or may not have been applied: a lost, held or truncated response, a
+ *   timeout, a 5xx, "already there" or "already gone" (perhaps our own earlier attempt), rules
+ *   EC2 did not recognise. Only a read can tell;
+ * - `refused`: EC2 refused the one and only attempt: nothing was applied;
+ * - `gone`: the group no longer exists.
+ */
+export type WriteResult =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'unknown'; readonly error: AwsCallError }
+  | { readonly kind: 'refused'; readonly error: AwsCallError }
+  | { readonly kind: 'gone' };
+
+function attempts(err: unknown): number {
+  const meta = (err as { $metadata?: { attempts?: number } } | undefined)?.$metadata;
+  return meta?.attempts ?? 1;
 }
 
-/** A step failed after others succeeded: says what was done, so the record stays true. */
-export class ApplyError extends AwsCallError {
-  constructor(
-    cause: AwsCallError,
-    readonly done: ApplyOutcome,
-  ) {
-    super(cause.operation, cause.message.slice(cause.operation.length + 2), { cause });
+/** A client error on the first and only attempt was decided before anything was applied. */
+function classify(operation: string, err: unknown): WriteResult {
+  const code = errorCode(err) ?? '';
+  if (GONE_CODES.has(code)) return { kind: 'gone' };
+  const error = new AwsCallError(operation, errorMessage(err), { cause: err });
+  const fault = (err as { $fault?: string } | undefined)?.$fault;
+  const definite = fault === 'client' && attempts(err) <= 1 && !ALREADY.has(code);
+  return definite ? { kind: 'refused', error } : { kind: 'unknown', error };
+}
+
+async function write(operation: string, send: () => Promise<unknown>): Promise<WriteResult> {
+  try {
+    const out = (await send()) as { UnknownIpPermissions?: readonly unknown[] };
+    // In a default VPC, EC2 answers a revoke of rules it does not have with success and a list.
+    if (out.UnknownIpPermissions?.length)
+      return {
+        kind: 'unknown',
+        error: new AwsCallError(operation, 'EC2 did not recognise some of the rules'),
+      };
+    return { kind: 'done' };
+  } catch (err) {
+    return classify(operation, err);
   }
 }
 
-async function authorize(ec2: EC2Client, groupId: string, rules: readonly Rule[]) {
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: groupId,
-      IpPermissions: toIpPermissions(rules),
-    }),
+export function authorizeIngress(
+  ec2: EC2Client,
+  groupId: string,
+  rules: readonly Rule[],
+  signal?: AbortSignal,
+): Promise<WriteResult> {
+  return write('AuthorizeSecurityGroupIngress', () =>
+    ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: toIpPermissions(rules),
+      }),
+      signal ? { abortSignal: signal } : {},
+    ),
   );
 }
 
-async function revoke(ec2: EC2Client, groupId: string, rules: readonly Rule[]) {
-  const ids = rules.map((r) => r.ruleId);
-  // By ID when every rule has one: exact, and immune to how a CIDR was spelled.
-  const input = ids.every((id): id is string => id !== undefined)
-    ? { GroupId: groupId, SecurityGroupRuleIds: ids }
-    : { GroupId: groupId, IpPermissions: toIpPermissions(rules) };
-  await ec2.send(new RevokeSecurityGroupIngressCommand(input));
+/**
+ * By content (protocol, ports, source as EC2 stores it), never by rule ID: a rule replaced since
+ * the read (same content, new ID) is still revoked, and no stale ID can make the call fail.
+ */
+export function revokeIngress(
+  ec2: EC2Client,
+  groupId: string,
+  rules: readonly Rule[],
+  signal?: AbortSignal,
+): Promise<WriteResult> {
+  return write('RevokeSecurityGroupIngress', () =>
+    ec2.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        // EC2 matches a revoke without the description; leave it out so that none can mismatch.
+        IpPermissions: toIpPermissions(rules.map(({ description: _d, ...rule }) => rule)),
+      }),
+      signal ? { abortSignal: signal } : {},
+    ),
+  );
+}
+
+export interface ApplyOutcome {
+  /** `done` when every write was confirmed; otherwise how the first unconfirmed one ended. */
+  readonly result: WriteResult;
+  /** Confirmed by EC2's answers. */
+  readonly authorized: readonly Rule[];
+  readonly revoked: readonly Rule[];
+  /** Writes sent. */
+  readonly calls: number;
 }
 
 /**
  * Applies a plan: one authorize call, then one revoke call, so that the group never allows less
- * than the plan's result. "Already there" and "already gone" answers count as done: a whole call
- * fails on one such rule, so the rest is re-read and sent once more (the only extra calls).
+ * than the plan's result. Stops at the first write that is not confirmed: after an unknown
+ * outcome the caller reads the group, since only EC2 knows what happened.
  */
-export async function applyPlan(ec2: EC2Client, plan: Plan): Promise<ApplyOutcome> {
-  const done: Progress = { authorized: [], revoked: [], calls: 0 };
-  try {
-    await applySteps(ec2, plan, done);
-  } catch (err) {
-    if (err instanceof AwsCallError) throw new ApplyError(err, done);
-    throw err;
-  }
-  return done;
-}
-
-interface Progress {
-  authorized: Rule[];
-  revoked: Rule[];
-  calls: number;
-}
-
-/**
- * One write. EC2 rejects a whole call when one rule is already there (or already gone), so on
- * that answer the group's rules are read again and only what is still needed is sent once more.
- */
-async function write(
+export async function applyPlan(
   ec2: EC2Client,
-  groupId: string,
-  step: {
-    readonly operation: string;
-    readonly alreadyDone: ReadonlySet<string>;
-    readonly send: (rules: readonly Rule[]) => Promise<unknown>;
-    /** Given the keys of the rules present now, whether a rule still needs this write. */
-    readonly stillNeeded: (present: ReadonlySet<string>, rule: Rule) => boolean;
-  },
-  rules: readonly Rule[],
-  progress: Progress,
-): Promise<void> {
-  const attempt = async (batch: readonly Rule[], tolerate: boolean) => {
-    progress.calls++;
-    try {
-      await step.send(batch);
-      return true;
-    } catch (err) {
-      if (tolerate && step.alreadyDone.has(errorCode(err) ?? '')) return false;
-      throw new AwsCallError(step.operation, errorMessage(err), { cause: err });
-    }
-  };
-  if (await attempt(rules, true)) return;
-  progress.calls++;
-  const present = new Set(
-    rulesFromSecurityGroupRules(await describeRules(ec2, groupId)).map(ruleKey),
-  );
-  const needed = rules.filter((r) => step.stillNeeded(present, r));
-  if (needed.length > 0) await attempt(needed, false);
-}
-
-async function applySteps(ec2: EC2Client, plan: Plan, progress: Progress): Promise<void> {
-  const groupId = plan.groupId;
-  // Authorize first: at no moment may the group allow less than the plan's result.
-  const steps = [
-    {
-      operation: 'AuthorizeSecurityGroupIngress',
-      alreadyDone: ALREADY_AUTHORIZED,
-      rules: plan.authorize.map((c) => c.rule),
-      send: (rules: readonly Rule[]) => authorize(ec2, groupId, rules),
-      stillNeeded: (present: ReadonlySet<string>, r: Rule) => !present.has(ruleKey(r)),
-      done: progress.authorized,
-    },
-    {
-      operation: 'RevokeSecurityGroupIngress',
-      alreadyDone: ALREADY_REVOKED,
-      rules: plan.revoke.map((c) => c.rule),
-      send: (rules: readonly Rule[]) => revoke(ec2, groupId, rules),
-      stillNeeded: (present: ReadonlySet<string>, r: Rule) => present.has(ruleKey(r)),
-      done: progress.revoked,
-    },
-  ];
-  for (const step of steps) {
-    if (step.rules.length === 0) continue;
-    await write(ec2, groupId, step, step.rules, progress);
-    step.done.push(...step.rules);
+  plan: Plan,
+  signal?: AbortSignal,
+): Promise<ApplyOutcome> {
+  const authorize = plan.authorize.map((c) => c.rule);
+  const revoke = plan.revoke.map((c) => c.rule);
+  let calls = 0;
+  const outcome = (result: WriteResult, authorized: readonly Rule[], revoked: readonly Rule[]) => ({
+    result,
+    authorized,
+    revoked,
+    calls,
+  });
+  if (authorize.length > 0) {
+    calls++;
+    const result = await authorizeIngress(ec2, plan.groupId, authorize, signal);
+    if (result.kind !== 'done') return outcome(result, [], []);
   }
+  if (revoke.length > 0) {
+    calls++;
+    const result = await revokeIngress(ec2, plan.groupId, revoke, signal);
+    if (result.kind !== 'done') return outcome(result, authorize, []);
+  }
+  return outcome({ kind: 'done' }, authorize, revoke);
 }

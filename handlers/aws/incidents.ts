@@ -10,12 +10,13 @@ import {
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
 import { createHash } from 'node:crypto';
+import { clientSettings, type ClientTimeouts } from './clients';
 import { noteRecord } from '../incident/timeline';
 import { parseTrigger, TRIGGER_EVENT_TYPE, type IncidentTrigger } from '../incident/trigger';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../shared/errors';
 
-export function createIncidentsClient(): SSMIncidentsClient {
-  return new SSMIncidentsClient({ retryMode: 'adaptive', maxAttempts: 5 });
+export function createIncidentsClient(options: ClientTimeouts = {}): SSMIncidentsClient {
+  return new SSMIncidentsClient(clientSettings(options));
 }
 
 /** The incident does not exist (or is not visible to this role): nothing to act for. */

@@ -132,7 +132,9 @@ export function summarize(result: GroupResult): string {
     case 'refused':
       return `${g}: REFUSED, nothing changed: ${result.reason ?? ''}`;
     case 'failed':
-      return `${g}: FAILED: ${result.reason ?? ''}${result.authorized.length ? `; already authorized ${list(result.authorized)}` : ''}`;
+      return `${g}: FAILED: ${result.reason ?? ''}${result.authorized.length ? `; already authorized ${list(result.authorized)}` : ''}${result.revoked.length ? `; already revoked ${list(result.revoked)}` : ''}`;
+    case 'not-attempted':
+      return `${g}: NOT ATTEMPTED, nothing changed: ${result.reason ?? 'deadline'}`;
   }
 }
 

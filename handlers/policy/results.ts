@@ -13,9 +13,15 @@ export const GROUP_STATUSES = [
   'gone',
   'refused',
   'failed',
+  /** The invocation's deadline came before this group's turn: nothing was read or changed. */
+  'not-attempted',
 ] as const;
 
 export type GroupStatus = (typeof GROUP_STATUSES)[number];
+
+/** After these the caller must not report success (the runbook step fails). */
+const INCOMPLETE: ReadonlySet<GroupStatus> = new Set(['refused', 'failed', 'not-attempted']);
+export const isIncomplete = (r: { readonly status: GroupStatus }) => INCOMPLETE.has(r.status);
 
 export interface GroupResult {
   readonly groupId: string;
@@ -30,6 +36,8 @@ export interface GroupResult {
   readonly reasons?: readonly string[];
   /** EC2 calls made for this group. */
   readonly calls: number;
+  /** True when a verification read (after a write with an unknown outcome) set the result. */
+  readonly verified?: boolean;
 }
 
 export interface RemediationLimits {

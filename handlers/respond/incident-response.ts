@@ -7,7 +7,6 @@ import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { resolveTargets, type Targets } from '../incident/targets';
 import { remediationRecord, type LogPointer } from '../incident/timeline';
 import type { IncidentTrigger } from '../incident/trigger';
-import { DEFAULT_LIMITS, type GroupResult } from '../policy/results';
 import { logger } from '../shared/logger';
 import { instanceGroupIds } from '../aws/ec2';
 import {
@@ -18,6 +17,7 @@ import {
   incidentArnParts,
   readTrigger,
 } from '../aws/incidents';
+import { DEFAULT_LIMITS, isIncomplete, type GroupResult } from '../policy/results';
 import { remediateGroups, type RemediationOptions } from './remediate';
 
 export interface IncidentClients {
@@ -136,14 +136,14 @@ export async function revertForIncident(
         `Security group ${result.groupId}`,
       );
   }
-  const ok = results.every((r) => r.status !== 'refused' && r.status !== 'failed');
+  const ok = !results.some(isIncomplete);
   return { ok, targets, results, notes };
 }
 
 /** Why an outcome is not ok, in one line for the error that fails the runbook step. */
 export function incompleteReason(outcome: IncidentOutcome): string {
   const failed = outcome.results
-    .filter((r) => r.status === 'refused' || r.status === 'failed')
+    .filter(isIncomplete)
     .map((r) => `${r.groupId} ${r.status}: ${r.reason ?? ''}`);
   return [...outcome.notes, ...failed].join('; ');
 }

@@ -1,5 +1,5 @@
 /**
- * Throttling is retried by the SDK (adaptive retry), not by hand: the real client against a
+ * Throttling is retried by the SDK (standard retry, handlers/aws/clients.ts), not by hand: the real client against a
  * loopback endpoint that answers "ThrottlingException" first, as Incident Manager does under load.
  */
 import { createServer } from 'node:http';

@@ -27,6 +27,7 @@ import { RECORD_KIND, type RemediationRecord } from '../../handlers/incident/tim
 import {
   ruleKey,
   rulesFromIpPermissions,
+  toIpPermissions,
   type Rule,
   type RuleJson,
 } from '../../handlers/policy/rules';
@@ -190,7 +191,11 @@ export function fakeEc2(initial: Record<string, IpPermission[]>): FakeEc2 {
   mock.on(DescribeSecurityGroupsCommand).callsFake((input: { GroupIds: string[] }) => {
     const id = input.GroupIds[0]!;
     if (!groups.has(id)) throw gone();
-    return { SecurityGroups: [{ GroupId: id, GroupName: id, Tags: [] }] };
+    return {
+      SecurityGroups: [
+        { GroupId: id, GroupName: id, Tags: [], IpPermissions: toIpPermissions(groups.get(id)!) },
+      ],
+    };
   });
   mock
     .on(DescribeSecurityGroupRulesCommand)

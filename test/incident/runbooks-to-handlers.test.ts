@@ -66,7 +66,9 @@ describe.each<[RunbookId, () => unknown, (res: unknown) => void]>([
     () => {
       expect(ec2Mock).toReceiveCommandWith(RevokeSecurityGroupIngressCommand, {
         GroupId: 'sg-01f414f5313452cd1',
-        SecurityGroupRuleIds: ['sgr-0aaaaaaaaaaaaaaa1'],
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+        ],
       });
       expect(written(incidents)[0]).toMatchObject({
         groupId: 'sg-01f414f5313452cd1',

@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-ssm-incidents';
 import {
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
@@ -16,6 +15,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { described } from '../support/groups';
 
 export const INCIDENT_ARN =
   'arn:aws:ssm-incidents::111122223333:incident-record/first-responder-security-group-opened/6ebcc812-85f5-b7eb-8b2f-283e4d844308';
@@ -82,22 +82,18 @@ export function written(m: ReturnType<typeof mockIncidents>): Record<string, unk
 
 /** Every group the handler reads exists, with tcp 22 open to the world; writes succeed. */
 export function givenWorldOpenSshGroups(ec2: AwsClientStub<EC2Client>): void {
-  ec2.on(DescribeSecurityGroupsCommand).callsFake((i: { GroupIds: string[] }) => ({
-    SecurityGroups: [{ GroupId: i.GroupIds[0] }],
-  }));
-  ec2.on(DescribeSecurityGroupRulesCommand).callsFake((i: { Filters: { Values: string[] }[] }) => ({
-    SecurityGroupRules: [
+  ec2.on(DescribeSecurityGroupsCommand).callsFake((i: { GroupIds: string[] }) =>
+    described(i.GroupIds[0]!, [
       {
         SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
-        GroupId: i.Filters[0]!.Values[0],
         IsEgress: false,
         IpProtocol: 'tcp',
         FromPort: 22,
         ToPort: 22,
         CidrIpv4: '0.0.0.0/0',
       },
-    ],
-  }));
+    ]),
+  );
   ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
   ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 }

@@ -1,7 +1,6 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeInstancesCommand,
-  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
@@ -19,7 +18,7 @@ import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
 import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from '../incident/support';
-import { EXAMPLE_POLICY } from '../support/groups';
+import { described, EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;
 const SG = 'sg-01f414f5313452cd1';
@@ -37,32 +36,33 @@ const handler = makeHandler({
 const context = { awsRequestId: 'req-1' };
 
 function givenWorldOpenOracleGroup() {
-  ec2Mock
-    .on(DescribeSecurityGroupsCommand)
-    .resolves({ SecurityGroups: [{ GroupId: SG, GroupName: 'db' }] });
-  ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({
-    SecurityGroupRules: [
-      {
-        SecurityGroupRuleId: 'sgr-02e2ca7d55820dc26',
-        GroupId: SG,
-        IsEgress: false,
-        IpProtocol: 'tcp',
-        FromPort: 1521,
-        ToPort: 1521,
-        CidrIpv4: '0.0.0.0/0',
-      },
-      {
-        SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
-        GroupId: SG,
-        IsEgress: false,
-        IpProtocol: 'tcp',
-        FromPort: 22,
-        ToPort: 22,
-        CidrIpv4: '0.0.0.0/0',
-        Description: 'ssh',
-      },
-    ],
-  });
+  ec2Mock.on(DescribeSecurityGroupsCommand).resolves(
+    described(
+      SG,
+      [
+        {
+          SecurityGroupRuleId: 'sgr-02e2ca7d55820dc26',
+          GroupId: SG,
+          IsEgress: false,
+          IpProtocol: 'tcp',
+          FromPort: 1521,
+          ToPort: 1521,
+          CidrIpv4: '0.0.0.0/0',
+        },
+        {
+          SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
+          GroupId: SG,
+          IsEgress: false,
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          CidrIpv4: '0.0.0.0/0',
+          Description: 'ssh',
+        },
+      ],
+      { GroupName: 'db' },
+    ),
+  );
   ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
   ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 }
@@ -112,7 +112,6 @@ describe('reverter for an incident', () => {
           fromPort: 1521,
           toPort: 1521,
           cidrIpv4: '0.0.0.0/0',
-          ruleId: 'sgr-02e2ca7d55820dc26',
         },
         {
           protocol: 'tcp',
@@ -120,7 +119,6 @@ describe('reverter for an incident', () => {
           toPort: 22,
           cidrIpv4: '0.0.0.0/0',
           description: 'ssh',
-          ruleId: 'sgr-0aaaaaaaaaaaaaaa1',
         },
       ],
       authorized: [
@@ -147,7 +145,6 @@ describe('reverter for an incident', () => {
       triggerData(fixture('events', 'config-security-group-policy-noncompliant.json')),
     );
     ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: SG }] });
-    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     await handler({ incidentRecordArn: INCIDENT_ARN }, context);
     expect(written(incidents)[0]).toMatchObject({
       status: 'compliant',
@@ -178,7 +175,6 @@ describe('reverter for an incident', () => {
     ec2Mock.on(DescribeSecurityGroupsCommand).callsFake((input: { GroupIds: string[] }) => ({
       SecurityGroups: [{ GroupId: input.GroupIds[0] }],
     }));
-    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     const res = await handler({ incidentRecordArn: INCIDENT_ARN }, context);
     expect(res.results.map((r) => r.groupId)).toEqual([
       'sg-0a1b2c3d4e5f60002',
@@ -239,7 +235,6 @@ describe('reverter for an incident', () => {
     ec2Mock
       .on(DescribeSecurityGroupsCommand)
       .resolves({ SecurityGroups: [{ GroupId: 'sg-0a1b2c3d4e5f60003' }] });
-    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     const res = await handler(
       { incidentRecordArn: INCIDENT_ARN, groupIds: ['sg-0a1b2c3d4e5f60003'] },
       context,
@@ -285,8 +280,7 @@ describe('reverter for an incident', () => {
       ToPort: 22,
       CidrIpv4: '0.0.0.0/0',
     });
-    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: SG }] });
-    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: many });
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves(described(SG, many));
     ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
     ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
     process.env.AWS_LAMBDA_LOG_GROUP_NAME = '/aws/lambda/first-responder-reverter';

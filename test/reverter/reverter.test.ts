@@ -1,6 +1,5 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   EC2ServiceException,
@@ -16,7 +15,7 @@ import { makeHandler } from '../../handlers/reverter';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { InputError } from '../../handlers/shared/errors';
 import { logger } from '../../handlers/shared/logger';
-import { EXAMPLE_POLICY } from '../support/groups';
+import { described, EXAMPLE_POLICY } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;
 const SG = 'sg-0123456789abcdef0';
@@ -58,11 +57,13 @@ const EGRESS = rule({
   CidrIpv4: '0.0.0.0/0',
 });
 
+const GROUP = { GroupName: 'web', VpcId: 'vpc-0123456789abcdef0' };
+
+/** One read gives the tags and the rules: DescribeSecurityGroups. */
 function givenGroup(rules: SecurityGroupRule[], tags: { Key: string; Value: string }[] = []) {
-  ec2Mock.on(DescribeSecurityGroupsCommand).resolves({
-    SecurityGroups: [{ GroupId: SG, GroupName: 'web', VpcId: 'vpc-0123456789abcdef0', Tags: tags }],
-  });
-  ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: rules });
+  ec2Mock
+    .on(DescribeSecurityGroupsCommand)
+    .resolves(described(SG, rules, { ...GROUP, Tags: tags }));
 }
 
 const writes = () =>
@@ -76,19 +77,19 @@ beforeEach(() => {
 });
 
 describe('reverter handler', () => {
-  it('leaves a compliant group alone after two reads and no write', async () => {
+  it('leaves a compliant group alone after one read and no write', async () => {
     // GIVEN a group that only serves https to the world
     givenGroup([HTTPS_WORLD, EGRESS]);
     // WHEN the reverter runs
     const res = await handler({ groupIds: [SG] });
-    // THEN it is compliant, read twice, written never
-    expect(res.results[0]).toMatchObject({ groupId: SG, status: 'compliant', calls: 2 });
-    expect(ec2Mock.calls()).toHaveLength(2);
+    // THEN it is compliant, read once, written never
+    expect(res.results[0]).toMatchObject({ groupId: SG, status: 'compliant', calls: 1 });
+    expect(ec2Mock.calls()).toHaveLength(1);
     expect(writes()).toBe(0);
     expect(res.ok).toBe(true);
   });
 
-  it('narrows world-open ssh: authorizes 10.0.0.0/8 first, then revokes by rule ID', async () => {
+  it('narrows world-open ssh: authorizes 10.0.0.0/8 first, then revokes by content', async () => {
     givenGroup([SSH_WORLD, HTTPS_WORLD, EGRESS]);
     const info = jest.spyOn(logger, 'info');
 
@@ -105,9 +106,12 @@ describe('reverter handler', () => {
         },
       ],
     });
+    // By content, without the description: a rule replaced since the read is still revoked.
     expect(ec2Mock).toReceiveCommandWith(RevokeSecurityGroupIngressCommand, {
       GroupId: SG,
-      SecurityGroupRuleIds: [SSH_WORLD.SecurityGroupRuleId!],
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      ],
     });
     // Authorize before revoke: the group never allows less than the result.
     const names = ec2Mock.calls().map((c) => c.args[0].constructor.name);
@@ -120,7 +124,7 @@ describe('reverter handler', () => {
       authorized: [
         { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8', description: 'ssh' },
       ],
-      calls: 4,
+      calls: 3,
     });
     expect(res.results[0]?.before).toHaveLength(2);
     // The audit line with the complete before-state.
@@ -141,14 +145,13 @@ describe('reverter handler', () => {
     expect(writes()).toBe(0);
   });
 
-  it('leaves an exempt group alone without reading its rules', async () => {
+  it('leaves an exempt group alone', async () => {
     givenGroup([SSH_WORLD], [{ Key: 'first-responder:exempt', Value: 'true' }]);
     const res = await handler({ groupIds: [SG] });
     expect(res.results[0]).toMatchObject({
       status: 'exempt',
       reason: 'tagged first-responder:exempt=true',
     });
-    expect(ec2Mock).not.toReceiveCommand(DescribeSecurityGroupRulesCommand);
     expect(writes()).toBe(0);
   });
 
@@ -196,59 +199,122 @@ describe('reverter handler', () => {
     expect(writes()).toBe(0);
   });
 
-  it('counts InvalidPermission.Duplicate as done and sends only what is still missing', async () => {
+  it('after InvalidPermission.Duplicate, reads the group back and sends only what is missing', async () => {
     // GIVEN tcp 0-65535 from the world, and tcp 80 appearing concurrently
-    givenGroup([rule({ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, CidrIpv4: '0.0.0.0/0' })]);
+    const ALL_WORLD = rule({
+      IpProtocol: 'tcp',
+      FromPort: 0,
+      ToPort: 65535,
+      CidrIpv4: '0.0.0.0/0',
+    });
+    const HTTP_WORLD = rule({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIpv4: '0.0.0.0/0' });
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce(described(SG, [ALL_WORLD], GROUP))
+      .resolves(described(SG, [ALL_WORLD, HTTP_WORLD], GROUP));
     ec2Mock
       .on(AuthorizeSecurityGroupIngressCommand)
       .rejectsOnce(awsError('InvalidPermission.Duplicate'))
       .resolves({ Return: true });
-    ec2Mock
-      .on(DescribeSecurityGroupRulesCommand)
-      .resolvesOnce({
-        SecurityGroupRules: [
-          rule({ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, CidrIpv4: '0.0.0.0/0' }),
-        ],
-      })
-      .resolves({
-        SecurityGroupRules: [
-          rule({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIpv4: '0.0.0.0/0' }),
-        ],
-      });
     // WHEN
     const res = await handler({ groupIds: [SG] });
-    // THEN the second authorize leaves out tcp 80
+    // THEN the re-planned authorize leaves out tcp 80, and the revoke follows
     const second = ec2Mock.commandCalls(AuthorizeSecurityGroupIngressCommand)[1]!.args[0].input;
     const sent = JSON.stringify(second.IpPermissions);
     expect(sent).not.toContain('"FromPort":80');
     expect(sent).toContain('"FromPort":443');
-    expect(res.results[0]?.status).toBe('remediated');
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(2);
+    // read, authorize (Duplicate), verification read, authorize, revoke
+    expect(res.results[0]).toMatchObject({ status: 'remediated', verified: true, calls: 5 });
+    // and the result is the planned change the group went through, whoever made it (tcp 80 too)
+    expect(res.results[0]?.authorized.map((r) => r.fromPort).sort((a, b) => a - b)).toEqual([
+      22, 80, 443,
+    ]);
+    expect(res.results[0]?.revoked).toEqual([
+      { protocol: 'tcp', fromPort: 0, toPort: 65535, cidrIpv4: '0.0.0.0/0' },
+    ]);
   });
 
-  it('counts InvalidPermission.NotFound on revoke as already done', async () => {
-    givenGroup([SSH_WORLD]);
-    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(awsError('InvalidPermission.NotFound'));
+  it.each<[string, Error]>([
+    ['InvalidPermission.NotFound', awsError('InvalidPermission.NotFound')],
+    [
+      'a timeout on every attempt (the answer lost, the revoke applied)',
+      Object.assign(new Error('socket hang up'), {
+        name: 'TimeoutError',
+        $metadata: { attempts: 3 },
+      }),
+    ],
+  ])('after %s on the revoke, the verification read decides what is reported', async (_n, err) => {
+    // GIVEN the revoke fails, but a read shows the group at the plan
     ec2Mock
-      .on(DescribeSecurityGroupRulesCommand)
-      .resolvesOnce({ SecurityGroupRules: [SSH_WORLD] })
-      .resolves({ SecurityGroupRules: [] });
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce(described(SG, [SSH_WORLD], GROUP))
+      .resolves(
+        described(
+          SG,
+          [{ ...SSH_WORLD, CidrIpv4: '10.0.0.0/8', SecurityGroupRuleId: 'sgr-1' }],
+          GROUP,
+        ),
+      );
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(err);
+    // WHEN
     const res = await handler({ groupIds: [SG] });
-    expect(res.results[0]?.status).toBe('remediated');
+    // THEN remediated, with what EC2 shows, and the revoke was not sent again
+    expect(res.results[0]).toMatchObject({
+      status: 'remediated',
+      verified: true,
+      revoked: [{ cidrIpv4: '0.0.0.0/0' }],
+      authorized: [{ cidrIpv4: '10.0.0.0/8' }],
+      calls: 4,
+    });
     expect(ec2Mock.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(1);
+    expect(res.ok).toBe(true);
   });
 
-  it('when authorize fails, revokes nothing (never locks out allowed traffic)', async () => {
-    givenGroup([SSH_WORLD]);
+  it('a group tagged exempt while its write was in doubt: stops there, and fails visibly', async () => {
+    const EXEMPT = [{ Key: 'first-responder:exempt', Value: 'true' }];
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce(described(SG, [SSH_WORLD], GROUP))
+      .resolves(described(SG, [SSH_WORLD], { ...GROUP, Tags: EXEMPT }));
     ec2Mock
       .on(AuthorizeSecurityGroupIngressCommand)
-      .rejects(awsError('RulesPerSecurityGroupLimitExceeded'));
+      .rejects(awsError('InvalidPermission.Duplicate'));
     const res = await handler({ groupIds: [SG] });
-    expect(res.results[0]).toMatchObject({ status: 'failed', revoked: [], authorized: [] });
-    expect(res.results[0]?.reason).toMatch(
-      /AuthorizeSecurityGroupIngress: RulesPerSecurityGroupLimitExceeded/,
-    );
+    expect(res.results[0]).toMatchObject({
+      status: 'failed',
+      reason: 'tagged first-responder:exempt=true during the remediation: stopped there',
+      authorized: [],
+      revoked: [],
+    });
     expect(ec2Mock).not.toReceiveCommand(RevokeSecurityGroupIngressCommand);
     expect(res.ok).toBe(false);
+  });
+
+  it.each<[string, string, { status: string; reason?: RegExp }, boolean]>([
+    [
+      'the group deleted between the read and the write: gone, not failed',
+      'InvalidGroup.NotFound',
+      { status: 'gone' },
+      true,
+    ],
+    [
+      'EC2 refusing the authorize: failed, and nothing revoked (never locks out allowed traffic)',
+      'RulesPerSecurityGroupLimitExceeded',
+      {
+        status: 'failed',
+        reason: /AuthorizeSecurityGroupIngress: RulesPerSecurityGroupLimitExceeded/,
+      },
+      false,
+    ],
+  ])('authorize answered %s', async (_name, code, expected, ok) => {
+    givenGroup([SSH_WORLD]);
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError(code));
+    const res = await handler({ groupIds: [SG] });
+    expect(res.results[0]).toMatchObject({ ...expected, authorized: [], revoked: [] });
+    expect(ec2Mock).not.toReceiveCommand(RevokeSecurityGroupIngressCommand);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(res.ok).toBe(ok);
   });
 
   it('when revoke fails after authorize, the result says what was authorized', async () => {
@@ -270,7 +336,6 @@ describe('reverter handler', () => {
     ec2Mock
       .on(DescribeSecurityGroupsCommand, { GroupIds: [OTHER] })
       .resolves({ SecurityGroups: [{ GroupId: OTHER }] });
-    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     const res = await handler({ groupIds: [SG, OTHER] });
     expect(res.results.map((r) => r.status)).toEqual(['gone', 'compliant']);
   });
@@ -348,5 +413,56 @@ describe('reverter handler', () => {
       delete process.env.AWS_ENDPOINT_URL_EC2;
       server.close();
     }
+  });
+});
+
+describe('the deadline and the read budget', () => {
+  it('a group the deadline leaves no time for is not attempted, and the call is not ok', async () => {
+    // GIVEN two groups and a Lambda context with 40 s left (the budget keeps 30 s in reserve)
+    givenGroup([SSH_WORLD]);
+    let remaining = 60_000;
+    const context = { awsRequestId: 'r', getRemainingTimeInMillis: () => remaining };
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
+      remaining = 40_000; // the first group used 20 s
+      return { Return: true };
+    });
+    // WHEN the reverter runs
+    const res = await handler({ groupIds: [SG, 'sg-0fedcba9876543210'] }, context);
+    // THEN the first is done, the second not attempted (nothing read), and the call is not ok
+    expect(res.results.map((r) => r.status)).toEqual(['remediated', 'not-attempted']);
+    expect(res.results[1]).toMatchObject({
+      reason: expect.stringMatching(/^deadline: the invocation had 40 s left/),
+      calls: 0,
+      authorized: [],
+      revoked: [],
+    });
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(res.ok).toBe(false);
+  });
+
+  it("every EC2 call carries the group's abort signal", async () => {
+    givenGroup([SSH_WORLD]);
+    await handler({ groupIds: [SG] });
+    for (const call of ec2Mock.calls()) {
+      const options = (call.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
+      expect(options?.abortSignal).toBeDefined();
+    }
+  });
+
+  it('reads a 1,000-rule group in one DescribeSecurityGroups call (no rule paging)', async () => {
+    const many = Array.from({ length: 1_000 }, (_, i) =>
+      rule({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        CidrIpv4: `10.${i >> 8}.${i & 255}.0/24`,
+      }),
+    );
+    many[999] = SSH_WORLD;
+    givenGroup(many);
+    const res = await handler({ groupIds: [SG] });
+    expect(res.results[0]).toMatchObject({ status: 'remediated', calls: 3 });
+    expect(res.results[0]?.before).toHaveLength(1_000);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
   });
 });

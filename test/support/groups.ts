@@ -1,7 +1,7 @@
 /** Small builders for tests: a group from EC2-shaped permissions, and the recorded fixtures. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { IpPermission, SecurityGroup, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
 import { snapshotFromDescribe, type GroupSnapshot } from '../../handlers/policy/rules';
 
@@ -32,3 +32,33 @@ export function recordedGroups(): [string, SecurityGroup][] {
 /** examples/policy.json, the policy `npm start`, the drill and most tests use. */
 export const EXAMPLE_POLICY_PATH = join(__dirname, '..', '..', 'examples', 'policy.json');
 export const EXAMPLE_POLICY = loadPolicyFile(EXAMPLE_POLICY_PATH);
+
+/** DescribeSecurityGroupRules-shaped ingress rules as DescribeSecurityGroups' IpPermissions. */
+export function permissionsOf(rules: readonly SecurityGroupRule[]): IpPermission[] {
+  return rules
+    .filter((r) => !r.IsEgress)
+    .map((r) => {
+      const d = r.Description ? { Description: r.Description } : {};
+      const g = r.ReferencedGroupInfo;
+      return {
+        IpProtocol: r.IpProtocol,
+        FromPort: r.FromPort,
+        ToPort: r.ToPort,
+        ...(r.CidrIpv4 ? { IpRanges: [{ CidrIp: r.CidrIpv4, ...d }] } : {}),
+        ...(r.CidrIpv6 ? { Ipv6Ranges: [{ CidrIpv6: r.CidrIpv6, ...d }] } : {}),
+        ...(r.PrefixListId ? { PrefixListIds: [{ PrefixListId: r.PrefixListId, ...d }] } : {}),
+        ...(g?.GroupId
+          ? { UserIdGroupPairs: [{ GroupId: g.GroupId, UserId: g.UserId, ...d }] }
+          : {}),
+      };
+    });
+}
+
+/** A DescribeSecurityGroups answer for one group holding these rules. */
+export function described(
+  groupId: string,
+  rules: readonly SecurityGroupRule[],
+  extra: Partial<SecurityGroup> = {},
+): { SecurityGroups: SecurityGroup[] } {
+  return { SecurityGroups: [{ GroupId: groupId, ...extra, IpPermissions: permissionsOf(rules) }] };
+}
