@@ -1,7 +1,6 @@
 /** EC2's inbound-rule quota, checked before any write. */
 import {
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
@@ -78,8 +77,15 @@ describe('the inbound-rule quota', () => {
   it('the reverter refuses such a group before any write', async () => {
     // GIVEN a group whose narrowing would pass the quota
     const ec2 = mockClient(EC2Client);
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: SG }] });
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: rules(58) });
+    const cidrs = rules(58).map((r) => ({ CidrIp: r.CidrIpv4! }));
+    ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        {
+          GroupId: SG,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: cidrs }],
+        },
+      ],
+    });
     try {
       // WHEN remediated
       const result = await remediateGroup(new EC2Client({}), SG, { policy: POLICY });

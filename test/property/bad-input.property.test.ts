@@ -496,7 +496,16 @@ describe('bad input, generated', () => {
       ec2.reset();
       config.reset();
       ec2.on(DescribeSecurityGroupsCommand).resolves({
-        SecurityGroups: [{ GroupId: SG, GroupName: 'web', Tags: [] }],
+        SecurityGroups: [
+          {
+            GroupId: SG,
+            GroupName: 'web',
+            Tags: [],
+            IpPermissions: [
+              { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            ],
+          },
+        ],
       });
       ec2.on(DescribeSecurityGroupRulesCommand).resolves({
         SecurityGroupRules: [
