@@ -29,7 +29,8 @@ const handler = makeHandler({
   ec2: new EC2Client({}),
   incidents: new SSMIncidentsClient({}),
   policy: () => POLICY,
-  limits: () => DEFAULT_LIMITS,
+  // A 1,000-rule group (below) needs the account's rule quota raised, and the limit to match.
+  limits: () => ({ ...DEFAULT_LIMITS, maxInboundRulesPerGroup: 1000 }),
 });
 
 let nextId = 0;
