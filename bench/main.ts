@@ -11,13 +11,17 @@
  *                                                      inside the 240 s Lambda timeout
  *   bundle  the reverter as deployed (infra/bundling)  ESM (tree-shaken SDK) < 900 KB
  *   load    cold load in fresh node processes          ESM <= 0.5 x the CJS-SDK bundle
+ *   intake  decision per event, AWS excluded           p50 and p99 < 5 ms
+ *           the intake's bundle and cold load          the reverter's targets
  *   cli     CPU of `first-responder --help` and `plan`  each <= 2.5 x `node -e 0` (issue 11)
  */
 // First: the handlers read their environment when they load.
 import { childEnv } from './env';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { benchCli } from './cli-cpu';
 import { benchEc2Calls } from './ec2-calls';
+import { benchIntakeDecision } from './intake';
 import { benchFaults } from './faults';
 import { benchPlan } from './plan';
 import { formatTable, summary, type Figure } from './report';
@@ -42,6 +46,10 @@ async function main(): Promise<void> {
     ...(await section('ec2', benchEc2Calls)),
     ...(await section('faults', benchFaults)),
     ...(await section('bundle+load', () => benchSizeAndLoad())),
+    ...(await section('intake', benchIntakeDecision)),
+    ...(await section('intake bundle+load', () =>
+      benchSizeAndLoad(undefined, join(__dirname, '..', 'handlers', 'intake.ts'), 'intake'),
+    )),
     ...(await section('cli', () => benchCli(childEnv()))),
   ];
   // Timings depend on the machine and on what else runs on it: print both with the figures.

@@ -1,6 +1,6 @@
 /** The handler's bundled size and cold load time: the deployed ESM bundle against CommonJS. */
 import { LAMBDA_TARGET } from '../infra/bundling';
-import { buildBundle, bytesByPackage, largestInputs } from './bundle';
+import { buildBundle, bytesByPackage, largestInputs, REVERTER_ENTRY } from './bundle';
 import { measureColdLoads, type LoadSample } from './cold-load';
 import { check, kb, ms, type Figure } from './report';
 import { median } from './stats';
@@ -9,28 +9,33 @@ export const MAX_ESM_BYTES = 900 * 1024;
 export const MAX_LOAD_RATIO = 0.5;
 export const LOAD_RUNS = 15;
 
-export async function benchSizeAndLoad(runs = LOAD_RUNS): Promise<Figure[]> {
+/** One handler's deployed bundle and its cold load; the same targets for every handler. */
+export async function benchSizeAndLoad(
+  runs = LOAD_RUNS,
+  entry = REVERTER_ENTRY,
+  label = 'reverter',
+): Promise<Figure[]> {
   // The deployed bundle (infra/bundling.ts: buildLambda, as the afterBundling hook runs it).
-  const esm = await buildBundle('esm');
-  const cjs = await buildBundle('cjs-baseline');
+  const esm = await buildBundle('esm', entry);
+  const cjs = await buildBundle('cjs-baseline', entry);
   const figures: Figure[] = [
     {
       section: 'bundle',
-      name: `reverter as deployed: ESM (SDK ES modules, tree-shaken), minified, ${LAMBDA_TARGET}`,
+      name: `${label} as deployed: ESM (SDK ES modules, tree-shaken), minified, ${LAMBDA_TARGET}`,
       value: kb(esm.bytes),
       target: `< ${kb(MAX_ESM_BYTES)}`,
       verdict: check(esm.bytes < MAX_ESM_BYTES),
     },
     {
       section: 'bundle',
-      name: 'reverter baseline: CJS (SDK CommonJS build), minified',
+      name: `${label} baseline: CJS (SDK CommonJS build), minified`,
       value: kb(cjs.bytes),
       target: '',
       verdict: 'INFO',
     },
     {
       section: 'bundle',
-      name: 'ESM: SDK schema keys made literal (files)',
+      name: `${label} ESM: SDK schema keys made literal (files)`,
       value: `${esm.schemaKeys?.keys ?? 0} (${esm.schemaKeys?.files ?? 0})`,
       target: '',
       verdict: 'INFO',
@@ -39,7 +44,7 @@ export async function benchSizeAndLoad(runs = LOAD_RUNS): Promise<Figure[]> {
   for (const [pkg, bytes] of bytesByPackage(esm.metafile).slice(0, 6))
     figures.push({
       section: 'bundle',
-      name: `ESM bytes from ${pkg}`,
+      name: `${label} ESM bytes from ${pkg}`,
       value: kb(bytes),
       target: '',
       verdict: 'NOTE',
@@ -48,7 +53,7 @@ export async function benchSizeAndLoad(runs = LOAD_RUNS): Promise<Figure[]> {
   if (largest)
     figures.push({
       section: 'bundle',
-      name: `ESM largest input: ${largest[0]}`,
+      name: `${label} ESM largest input: ${largest[0]}`,
       value: kb(largest[1]),
       target: '',
       verdict: 'NOTE',
@@ -76,42 +81,42 @@ export async function benchSizeAndLoad(runs = LOAD_RUNS): Promise<Figure[]> {
   figures.push(
     {
       section: 'load',
-      name: `ESM bundle: import, median of ${esmLoads.length} fresh processes`,
+      name: `${label} ESM bundle: import, median of ${esmLoads.length} fresh processes`,
       value: ms(esmImport),
       target: '',
       verdict: 'INFO',
     },
     {
       section: 'load',
-      name: `CJS bundle: require, median of ${cjsLoads.length} fresh processes`,
+      name: `${label} CJS bundle: require, median of ${cjsLoads.length} fresh processes`,
       value: ms(cjsImport),
       target: '',
       verdict: 'INFO',
     },
     {
       section: 'load',
-      name: 'ESM / CJS load time',
+      name: `${label} ESM / CJS load time`,
       value: ratio.toFixed(2),
       target: `<= ${MAX_LOAD_RATIO.toFixed(2)}`,
       verdict: check(ratio <= MAX_LOAD_RATIO),
     },
     {
       section: 'load',
-      name: 'ESM bundle: process start to handler loaded, median',
+      name: `${label} ESM bundle: process start to handler loaded, median`,
       value: ms(esmStart),
       target: '',
       verdict: 'INFO',
     },
     {
       section: 'load',
-      name: 'CJS bundle: process start to handler loaded, median',
+      name: `${label} CJS bundle: process start to handler loaded, median`,
       value: ms(cjsStart),
       target: '',
       verdict: 'INFO',
     },
     {
       section: 'load',
-      name: 'ESM / CJS, Node start-up included',
+      name: `${label} ESM / CJS, Node start-up included`,
       value: (esmStart / cjsStart).toFixed(2),
       target: '',
       verdict: 'INFO',

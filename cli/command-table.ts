@@ -85,9 +85,9 @@ const start = defineCommand({
 const drill = defineCommand({
   name: 'drill',
   summary:
-    'replay events through the patterns and the configuration and show what would happen (offline)',
+    "replay events through the patterns, the intake's decision and the configuration, and show what would happen (offline)",
   description:
-    'Replay events through the detection patterns and the configuration, and show for each which rule matches, which incident opens, who is engaged in which order and what the runbook would decide. Offline. Exits 1 when an event would not open the incident it should.',
+    'Replay events through the detection patterns, the intake\'s own decision and the configuration, and show for each which rule matches, whether the intake opens an incident, appends to the one already open or opens none (with the reason and the dedupe key), who is engaged in which order and what the runbook would decide. Security groups are judged on the --groups snapshots by the reverter\'s planner. Offline. Exits 1 when an event would not open the incident it should. --json prints {"events":[{"file","detection","decision","reason","dedupeKey","incident"}]}.',
   options: {
     config: CONFIG,
     events: {
@@ -101,19 +101,19 @@ const drill = defineCommand({
       type: 'string',
       value: 'FILE',
       description:
-        "the security groups the runbooks would find, from 'aws ec2 describe-security-groups --output json'",
+        "the security groups as they are after the events, judged by the intake and planned by the runbooks, from 'aws ec2 describe-security-groups --output json'",
       ...example('security-groups.json'),
     },
     json: JSON_OUTPUT,
   },
   run(values) {
-    const { loadDrillEvents, renderDrill, runDrill } = load.drill();
+    const { drillJson, loadDrillEvents, renderDrill, runDrill } = load.drill();
     const report = runDrill({
       config: load.config().loadConfig(values.config),
       events: loadDrillEvents(values.events),
       groups: load.plan().readDescribeFile(values.groups),
     });
-    print(values.json ? JSON.stringify(report, null, 2) : renderDrill(report));
+    print(values.json ? JSON.stringify(drillJson(report), null, 2) : renderDrill(report));
     return Promise.resolve(report.ok ? 0 : 1);
   },
 });

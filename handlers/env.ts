@@ -6,7 +6,10 @@ import { DEFAULT_REVERT_MIN_SEVERITY } from './incident/guardduty';
 import { parsePolicyJson, type SecurityGroupPolicy } from './policy/policy';
 import { DEFAULT_MAX_INBOUND_RULES } from './policy/quota';
 import { DEFAULT_LIMITS, type RemediationLimits } from './policy/results';
+import * as z from 'zod';
+import { INTAKE_DETECTIONS, type IntakeDetection } from './intake/request';
 import { InputError } from './shared/errors';
+import { parseOrThrow } from './shared/validation';
 
 /** The environment variables the stack sets on the functions. */
 export const ENV = {
@@ -22,6 +25,12 @@ export const ENV = {
   guardDutyRevertMinSeverity: 'GUARDDUTY_REVERT_MIN_SEVERITY',
   /** Powertools' service name, on every log line. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** The intake's dedupe table. */
+  intakeTable: 'INTAKE_TABLE_NAME',
+  /** The intake's dead-letter queue, for deliveries it refuses. */
+  intakeDeadLetterQueueUrl: 'INTAKE_DEAD_LETTER_QUEUE_URL',
+  /** Each detection's response plan, as JSON: {"<detection>": {"arn", "impact"}}. */
+  intakeResponsePlans: 'INTAKE_RESPONSE_PLANS',
 } as const;
 
 let cached: { text: string; policy: SecurityGroupPolicy } | undefined;
@@ -67,4 +76,51 @@ export function revertMinSeverityFromEnv(env: NodeJS.ProcessEnv = process.env): 
       `${name} is ${JSON.stringify(raw)}; use a number from 1 to 10, or "never"`,
     );
   return n;
+}
+
+export interface PlanSettings {
+  /** The response plan's ARN. */
+  readonly arn: string;
+  /** Its impact, used when the event carries no severity. */
+  readonly impact: number;
+}
+
+export interface IntakeSettings {
+  readonly tableName: string;
+  readonly deadLetterQueueUrl: string;
+  readonly plans: Readonly<Record<IntakeDetection, PlanSettings>>;
+}
+
+const plansSchema = z.record(
+  z.enum(INTAKE_DETECTIONS),
+  z.object({ arn: z.string().min(1), impact: z.number().int().min(1).max(5) }),
+);
+
+let intakeCached: { key: string; settings: IntakeSettings } | undefined;
+
+/** The intake's table, queue and response plans (set by infra/constructs/intake.ts). */
+export function intakeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): IntakeSettings {
+  const get = (name: string) => {
+    const v = env[name];
+    if (!v) throw new InputError(`${name} is not set: the intake cannot run without it`);
+    return v;
+  };
+  const names = [ENV.intakeTable, ENV.intakeDeadLetterQueueUrl, ENV.intakeResponsePlans];
+  const key = names.map((n) => env[n]).join('\n');
+  if (intakeCached?.key === key) return intakeCached.settings;
+  let plans: unknown;
+  try {
+    plans = JSON.parse(get(ENV.intakeResponsePlans));
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${ENV.intakeResponsePlans} is not JSON`, { cause: err });
+  }
+  const settings: IntakeSettings = {
+    tableName: get(ENV.intakeTable),
+    deadLetterQueueUrl: get(ENV.intakeDeadLetterQueueUrl),
+    // A record keyed by an enum needs every key: a missing plan is named here.
+    plans: parseOrThrow(plansSchema, plans, ENV.intakeResponsePlans),
+  };
+  intakeCached = { key, settings };
+  return settings;
 }

@@ -113,3 +113,16 @@ export function functionOfRunbook(runbook: RunbookId): FunctionId {
     );
   return found[0]!;
 }
+
+/**
+ * The intake, which every detection rule invokes. Its own construct (infra/constructs/intake.ts)
+ * builds it, because it comes with its table, dead-letter queue and rule targets; it is listed
+ * here so that every function the app deploys is named in this file.
+ */
+export const INTAKE_FUNCTION = {
+  entry: 'handlers/intake.ts',
+  name: 'intake',
+  description: 'Judges, deduplicates and opens incidents for the detection rules.',
+  // A handful of calls, each with a 3 s request timeout; shorter than the dedupe lease.
+  limits: { timeout: Duration.seconds(60), memorySize: 256 },
+} as const;

@@ -238,11 +238,11 @@ export function synthesizeAndCheck(
   for (const p of main.plans) {
     const d = main.detections.get(p.detection)!;
     rules.push({
-      name: d.rule.name!,
+      name: d.name!,
       stack: main.stackName,
       region: main.region,
       detection: p.detection,
-      target: `response plan ${p.name}`,
+      target: `intake -> response plan ${p.name}`,
       pattern: main.resolve(main.patterns.get(p.detection)),
     });
   }

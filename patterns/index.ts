@@ -199,27 +199,17 @@ export interface SecurityGroupOpenedPatternProps {
   readonly excludedRoleArns?: readonly string[];
 }
 
-// Any "/0" is the whole address space, whatever address precedes it: EC2 accepts 1.2.3.4/0 and
-// stores 0.0.0.0/0, while CloudTrail records the request as sent. "/10" or "/20" do not end in "/0".
-// A new list each time: a caller that edits one pattern must not change the next.
-const wholeInternet = () => [{ suffix: '/0' }];
-
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /**
- * Successful AuthorizeSecurityGroupIngress or ModifySecurityGroupRules calls that grant a /0
- * range (0.0.0.0/0, ::/0), seen in CloudTrail, except calls made by the excluded roles.
+ * Every successful AuthorizeSecurityGroupIngress or ModifySecurityGroupRules call seen in
+ * CloudTrail, except calls made by the excluded roles.
  *
- * Paths, as CloudTrail records them: requestParameters.ipPermissions.items[].ipRanges.items[].cidrIp
- * and ipv6Ranges.items[].cidrIpv6 (plus the legacy top-level cidrIp), and
- * requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule.CidrIpv4 or
- * CidrIpv6, where SecurityGroupRule is an object for one rule and an array for several: EventBridge
- * reads through arrays, so one path covers both.
- *
- * Not caught, on purpose: egress rules, CIDRs wider than intended but not /0, prefix lists and
- * group references (the project's Config rule judges those against the policy). A
- * ModifySecurityGroupRules call does not say whether the rule is ingress or egress, so an egress
- * rule modified to /0 matches too; the handler checks.
+ * The pattern does not judge the CIDR: a /0 suffix misses 0.0.0.0/1 plus 128.0.0.0/1 (the whole
+ * IPv4 internet in two rules), ::/1 halves, 2000::/3 or any public range that is not /0, and it
+ * pages for changes the policy allows (tcp 443 to the world). The intake judges instead: it
+ * reads the group and runs the reverter's planner, and opens an incident only when the group is
+ * now out of policy. Failed calls (`errorCode` present) never changed anything and are left out.
  */
 export function securityGroupOpenedPattern(
   props: SecurityGroupOpenedPatternProps = {},
@@ -254,33 +244,6 @@ export function securityGroupOpenedPattern(
     eventSource: ['ec2.amazonaws.com'],
     eventName: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
     errorCode: [{ exists: false }],
-    $or: [
-      {
-        requestParameters: {
-          ipPermissions: { items: { ipRanges: { items: { cidrIp: wholeInternet() } } } },
-        },
-      },
-      {
-        requestParameters: {
-          ipPermissions: { items: { ipv6Ranges: { items: { cidrIpv6: wholeInternet() } } } },
-        },
-      },
-      { requestParameters: { cidrIp: wholeInternet() } },
-      {
-        requestParameters: {
-          ModifySecurityGroupRulesRequest: {
-            SecurityGroupRule: { SecurityGroupRule: { CidrIpv4: wholeInternet() } },
-          },
-        },
-      },
-      {
-        requestParameters: {
-          ModifySecurityGroupRulesRequest: {
-            SecurityGroupRule: { SecurityGroupRule: { CidrIpv6: wholeInternet() } },
-          },
-        },
-      },
-    ],
   };
   if (excluded.length > 0) {
     // anything-but alone would drop callers without a session issuer (IAM users, root): absent
@@ -410,7 +373,7 @@ export const DETECTIONS = Object.freeze([
     name: 'security-group-opened',
     title: 'Security group opened',
     catches:
-      'Successful CloudTrail-recorded calls that open a security group to 0.0.0.0/0 or ::/0.',
+      'Successful CloudTrail-recorded ingress changes; the intake opens an incident when the group is then out of policy.',
     ruleState: 'ENABLED',
     settings: 'securityGroupOpened',
     pattern: (s?: DetectionSettings) => securityGroupOpenedPattern(s?.securityGroupOpened),

@@ -1,8 +1,11 @@
 /**
- * `first-responder drill`: replays events offline through the detection patterns and the
- * configuration, and shows what would happen: which rule matches, which response plan opens an
- * incident (title, impact), who is engaged in which order, which runbook runs, and what that
- * runbook would decide. Every decision comes from the same code the deployed functions run.
+ * `first-responder drill`: replays events offline through the detection patterns, the intake's
+ * own decision and the configuration, and shows what would happen: which rule matches, what the
+ * intake decides (opens an incident, appends to the one already open, or opens none, and why,
+ * with the dedupe key), the incident's title and impact, who is engaged in which order, which
+ * runbook runs, and what that runbook would decide. Security groups are judged on snapshots
+ * (`--groups`, DescribeSecurityGroups output) by the same planner the deployed intake runs.
+ * Every decision comes from the same code the deployed functions run.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,17 @@ import { parseOrThrow, ValidationError } from '../../handlers/shared/validation'
 import { findingFacts, revertDecision, summarizeFinding } from '../../handlers/incident/guardduty';
 import { rootActivityFacts, summarizeRootActivity } from '../../handlers/incident/root-activity';
 import { resolveTargets } from '../../handlers/incident/targets';
+import {
+  changedGroupId,
+  decideIntake,
+  type GroupVerdict,
+  type IntakeDecision,
+  type RelatedResource,
+} from '../../handlers/intake/decide';
+import { nextStep, type DedupeRecord, type IncidentStatus } from '../../handlers/intake/dedupe';
+import { BadEventError, parseIntakeRequest } from '../../handlers/intake/request';
+import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
+import { formatRule, ruleFromJson } from '../../handlers/policy/rules';
 import { matchesPattern } from '../../patterns/match';
 import { DETECTION_IDS, type DetectionId } from '../../patterns';
 import { responsePlansOf, regionOf, type FirstResponderConfig } from '../../infra/config';
@@ -22,11 +36,29 @@ import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
 import { contactsOf, type ContactSummary } from '../../infra/constructs/on-call-summary';
 import { planGroups, renderPlans, type GroupPlanJson } from './plan';
 
+export type IntakeVerdict = 'open' | 'append' | 'none';
+
 export interface DrillEvent {
   readonly file: string;
   readonly event: Record<string, unknown>;
   /** The detections it should trigger; undefined: at least one. */
   readonly expected?: readonly DetectionId[];
+  /** What the intake should decide, per detection; undefined: not checked. */
+  readonly expectedDecisions?: Partial<Record<DetectionId, IntakeVerdict>>;
+}
+
+/** What the intake decides for one event and one detection that matched it. */
+export interface DrillIntake {
+  readonly decision: IntakeVerdict;
+  readonly reason: string;
+  readonly dedupeKey?: string;
+  /** append: the file whose event opened the incident. */
+  readonly appendsTo?: string;
+  readonly incident?: {
+    readonly title: string;
+    readonly impact: number;
+    readonly relatedItems: readonly RelatedResource[];
+  };
 }
 
 export interface Engagement {
@@ -38,6 +70,7 @@ export interface Engagement {
 
 export interface DrillIncident {
   readonly detection: DetectionId;
+  readonly intake: DrillIntake;
   readonly rule: string;
   readonly responsePlan: string;
   readonly title: string;
@@ -57,6 +90,8 @@ export interface DrillOutcome {
   readonly matched: readonly DetectionId[];
   readonly expected?: readonly DetectionId[];
   readonly verdict: 'as expected' | 'missed' | 'unexpected';
+  /** Why the verdict is not "as expected". */
+  readonly mismatch?: string;
   readonly incidents: readonly DrillIncident[];
 }
 
@@ -90,17 +125,39 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
     const event = readJson(join(dir, file));
     if (typeof event !== 'object' || event === null || !('detail-type' in event))
       throw new InputError(`${join(dir, file)}: not an EventBridge event (no "detail-type")`);
-    const expected = manifest?.[file];
-    return { file, event, ...(expected ? { expected } : {}) };
+    const entry = manifest?.[file];
+    const expected = Array.isArray(entry) ? entry : entry?.detections;
+    const decisions = Array.isArray(entry) ? undefined : entry?.decisions;
+    return {
+      file,
+      event,
+      ...(expected ? { expected } : {}),
+      ...(decisions ? { expectedDecisions: decisions } : {}),
+    };
   });
 }
 
-// Which detections each event file should open: {"file.json": ["rootActivity", ...]}.
+// Which detections each event file should open, as a list, or with the intake's decision per
+// detection: {"file.json": ["rootActivity"]} or {"file.json": {"detections": [...], "decisions": {...}}}.
+const detectionId = z.enum(DETECTION_IDS, { error: `valid: ${DETECTION_IDS.join(', ')}` });
+const detections = z.array(detectionId, { error: 'a list of detection IDs' });
 const manifestSchema = z.record(
   z.string(),
-  z.array(z.enum(DETECTION_IDS, { error: `valid: ${DETECTION_IDS.join(', ')}` }), {
-    error: 'a list of detection IDs',
-  }),
+  z.union(
+    [
+      detections,
+      z.strictObject({
+        detections,
+        decisions: z
+          .partialRecord(
+            detectionId,
+            z.enum(['open', 'append', 'none'], { error: 'valid: open, append, none' }),
+          )
+          .optional(),
+      }),
+    ],
+    { error: 'a list of detection IDs, or {"detections": [...], "decisions": {...}}' },
+  ),
   { error: 'an object: event file name -> the detections it should open' },
 );
 
@@ -152,6 +209,71 @@ export function engagementOrder(
   return out.sort((x, y) => x.atMinute - y.atMinute);
 }
 
+/** The verdict of every snapshot group, by the planner the intake runs (through `plan`). */
+export function groupVerdicts(
+  groups: readonly SecurityGroup[],
+  policy: SecurityGroupPolicy,
+): Map<string, GroupVerdict> {
+  return new Map(
+    planGroups(groups, policy).map((p): [string, GroupVerdict] => [
+      p.groupId,
+      // A group the reverter would refuse (the rule quota) is still noncompliant.
+      p.status === 'noncompliant' || p.status === 'refused'
+        ? {
+            groupId: p.groupId,
+            status: 'noncompliant',
+            revoke: p.revoke.map((r) => formatRule(ruleFromJson(r))),
+          }
+        : {
+            groupId: p.groupId,
+            status: p.status,
+            reason: p.reasons.join('; ') || 'nothing to change',
+          },
+    ]),
+  );
+}
+
+/**
+ * The dedupe table as a replay sees it: records in memory, the same state machine as the
+ * deployed intake, and every incident still open (nothing resolves during a replay).
+ */
+export function replayDedupe(
+  records: Map<string, DedupeRecord>,
+  decision: IntakeDecision,
+  eventId: string,
+  file: string,
+): Pick<DrillIntake, 'decision' | 'appendsTo'> {
+  if (decision.kind === 'none') return { decision: 'none' };
+  const key = decision.dedupeKey;
+  let status: IncidentStatus | undefined;
+  for (;;) {
+    const step = nextStep(records.get(key), 0, eventId, status);
+    switch (step.kind) {
+      case 'claim':
+        records.set(key, {
+          key,
+          state: 'open',
+          generation: 1,
+          owner: eventId,
+          incidentRef: file,
+          pending: [],
+          seen: 1,
+        });
+        return { decision: 'open' };
+      case 'check':
+        status = 'open';
+        break;
+      case 'append':
+        return { decision: 'append', appendsTo: step.incidentRef };
+      case 'opened':
+        // The same delivery twice (same EventBridge id): the incident it opened, once.
+        return { decision: 'open' };
+      default:
+        throw new Error(`a replay never reaches the dedupe step ${step.kind}`);
+    }
+  }
+}
+
 export interface DrillInput {
   readonly config: FirstResponderConfig;
   readonly events: readonly DrillEvent[];
@@ -165,26 +287,19 @@ export function runDrill(input: DrillInput): DrillReport {
   const plans = responsePlansOf(config);
   const contacts = contactsOf(config);
   const byId = new Map(input.groups.map((g) => [g.GroupId, g]));
+  const verdicts = groupVerdicts(input.groups, config.policy);
+  const records = new Map<string, DedupeRecord>();
 
   const outcomes = input.events.map((e): DrillOutcome => {
     const matched = DETECTION_IDS.filter((id) => matchesPattern(patterns.get(id)!, e.event));
-    const expected = e.expected;
-    const verdict: DrillOutcome['verdict'] =
-      expected === undefined
-        ? matched.length > 0
-          ? 'as expected'
-          : 'missed'
-        : expected.some((id) => !matched.includes(id))
-          ? 'missed'
-          : matched.some((id) => !expected.includes(id))
-            ? 'unexpected'
-            : 'as expected';
-
     const incidents = matched.map((detection): DrillIncident => {
       const plan = plans.find((p) => p.detection === detection)!;
+      const intake = intakeFor(detection, plan.impact);
       const response: string[] = [];
       let groupPlans: GroupPlanJson[] | undefined;
-      if (plan.runbook === 'root-activity-triage') {
+      if (intake.decision !== 'open') {
+        // Nobody is paged and no runbook starts.
+      } else if (plan.runbook === 'root-activity-triage') {
         response.push(summarizeRootActivity(rootActivityFacts(e.event)));
       } else if (plan.runbook === 'guardduty-finding-response') {
         const finding = findingFacts(e.event);
@@ -219,25 +334,70 @@ export function runDrill(input: DrillInput): DrillReport {
       }
       return {
         detection,
+        intake,
         rule: ruleNameOf(config, detection),
         responsePlan: plan.name,
-        title: plan.title,
-        impact: plan.impact,
-        engagements: engagementOrder(plan.engagements, contacts),
+        title: intake.incident?.title ?? plan.title,
+        impact: intake.incident?.impact ?? plan.impact,
+        engagements: intake.decision === 'open' ? engagementOrder(plan.engagements, contacts) : [],
         runbook: plan.runbook,
         invokes: RUNBOOK_FUNCTIONS[plan.runbook],
         response,
         ...(groupPlans ? { plans: groupPlans } : {}),
       };
     });
+    const mismatch = mismatchOf(e, matched, incidents);
     return {
       file: e.file,
       what: formatEvent(e.event),
       matched,
-      ...(expected ? { expected } : {}),
-      verdict,
+      ...(e.expected ? { expected: e.expected } : {}),
+      verdict: mismatch?.verdict ?? 'as expected',
+      ...(mismatch ? { mismatch: mismatch.why } : {}),
       incidents,
     };
+
+    function intakeFor(detection: DetectionId, planImpact: number): DrillIntake {
+      let req;
+      try {
+        req = parseIntakeRequest({ detection, event: e.event });
+      } catch (err) {
+        if (!(err instanceof BadEventError)) throw err;
+        return {
+          decision: 'none',
+          reason: `the intake refuses it (dead-letter queue): ${err.message}`,
+        };
+      }
+      const groupId = changedGroupId(req.event.detail);
+      const group = groupId
+        ? (verdicts.get(groupId) ?? {
+            groupId,
+            status: 'unknown' as const,
+            reason: 'not in the --groups file; the deployed intake reads it live',
+          })
+        : undefined;
+      const decision = decideIntake({
+        detection,
+        event: req.event,
+        planImpact,
+        ...(detection === 'securityGroupOpened' && group ? { group } : {}),
+      });
+      const replayed = replayDedupe(records, decision, req.event.id, e.file);
+      return {
+        ...replayed,
+        reason: decision.reason,
+        ...(decision.dedupeKey ? { dedupeKey: decision.dedupeKey } : {}),
+        ...(decision.kind === 'incident'
+          ? {
+              incident: {
+                title: decision.incident.title,
+                impact: decision.incident.impact,
+                relatedItems: decision.incident.relatedItems,
+              },
+            }
+          : {}),
+      };
+    }
   });
 
   const notes: string[] = [];
@@ -249,6 +409,52 @@ export function runDrill(input: DrillInput): DrillReport {
     "At deploy the security-group rule also ignores the app's own remediation roles, so its own changes open no incident.",
   );
   return { outcomes, ok: outcomes.every((o) => o.verdict === 'as expected'), notes };
+}
+
+/** How an event's outcome differs from its expectations, if it does. */
+function mismatchOf(
+  e: DrillEvent,
+  matched: readonly DetectionId[],
+  incidents: readonly DrillIncident[],
+): { verdict: 'missed' | 'unexpected'; why: string } | undefined {
+  const opened = incidents.filter((i) => i.intake.decision !== 'none').map((i) => i.detection);
+  if (e.expected === undefined)
+    return opened.length > 0 ? undefined : { verdict: 'missed', why: 'no incident opens' };
+  const missing = e.expected.filter((id) => !matched.includes(id));
+  if (missing.length) return { verdict: 'missed', why: `no rule ${missing.join(', ')} matches` };
+  const extra = matched.filter((id) => !e.expected!.includes(id));
+  if (extra.length)
+    return {
+      verdict: 'unexpected',
+      why: `expected ${e.expected.length ? e.expected.join(', ') : 'no incident'}`,
+    };
+  for (const i of incidents) {
+    const want = e.expectedDecisions?.[i.detection];
+    if (want === undefined || want === i.intake.decision) continue;
+    return {
+      verdict: want === 'none' ? 'unexpected' : 'missed',
+      why: `the intake decides ${i.intake.decision} for ${i.detection}, expected ${want}`,
+    };
+  }
+  return undefined;
+}
+
+/** The `--json` form: one entry per event and matching detection. */
+export function drillJson(report: DrillReport) {
+  return {
+    events: report.outcomes.flatMap((o) =>
+      o.incidents.map((i) => ({
+        file: o.file,
+        detection: i.detection,
+        decision: i.intake.decision,
+        reason: i.intake.reason,
+        ...(i.intake.dedupeKey ? { dedupeKey: i.intake.dedupeKey } : {}),
+        ...(i.intake.appendsTo ? { appendsTo: i.intake.appendsTo } : {}),
+        ...(i.intake.incident ? { incident: i.intake.incident } : {}),
+      })),
+    ),
+    ok: report.ok,
+  };
 }
 
 const IMPACT = ['', 'Critical', 'High', 'Medium', 'Low', 'No impact'];
@@ -265,10 +471,22 @@ export function renderDrill(report: DrillReport): string {
       );
     }
     for (const inc of o.incidents) {
-      lines.push(`    rule ${inc.rule} -> response plan ${inc.responsePlan}`);
-      lines.push(
-        `      incident: "${inc.title}", impact ${inc.impact} (${IMPACT[inc.impact] ?? '?'})`,
-      );
+      const key = inc.intake.dedupeKey ? ` [dedupe key ${inc.intake.dedupeKey}]` : '';
+      lines.push(`    rule ${inc.rule} -> intake${key}`);
+      if (inc.intake.decision === 'none') {
+        lines.push(`      no incident: ${inc.intake.reason}`);
+        continue;
+      }
+      if (inc.intake.decision === 'append') {
+        lines.push(
+          `      appended to the incident opened by ${inc.intake.appendsTo} ("seen again" on its timeline); nobody is paged`,
+        );
+        continue;
+      }
+      lines.push(`      opens an incident from ${inc.responsePlan}: ${inc.intake.reason}`);
+      lines.push(`      "${inc.title}", impact ${inc.impact} (${IMPACT[inc.impact] ?? '?'})`);
+      const related = inc.intake.incident?.relatedItems ?? [];
+      if (related.length) lines.push(`      related: ${related.map((r) => r.arn).join(', ')}`);
       const order = inc.engagements.map(
         (g) => `${g.atMinute} min ${g.contact} (${g.via.join(', ')})`,
       );
@@ -278,17 +496,19 @@ export function renderDrill(report: DrillReport): string {
       if (inc.plans?.length)
         for (const l of renderPlans(inc.plans).split('\n').slice(0, -1)) lines.push(`        ${l}`);
     }
-    if (o.verdict === 'unexpected')
-      lines.push(
-        `    UNEXPECTED: expected ${o.expected?.length ? o.expected.join(', ') : 'no incident'}`,
-      );
+    if (o.mismatch && o.incidents.length > 0)
+      lines.push(`    ${o.verdict.toUpperCase()}: ${o.mismatch}`);
   });
   const count = (v: DrillOutcome['verdict']) =>
     report.outcomes.filter((o) => o.verdict === v).length;
-  const opened = report.outcomes.reduce((n, o) => n + o.incidents.length, 0);
+  const decided = (d: IntakeVerdict) =>
+    report.outcomes.reduce(
+      (n, o) => n + o.incidents.filter((i) => i.intake.decision === d).length,
+      0,
+    );
   for (const n of report.notes) lines.push(`note: ${n}`);
   lines.push(
-    `${report.outcomes.length} events: ${opened} incidents would open; ${count('as expected')} as expected, ${count('missed')} missed, ${count('unexpected')} unexpected`,
+    `${report.outcomes.length} events: ${decided('open')} incidents would open, ${decided('append')} repeats appended, ${decided('none')} judged harmless; ${count('as expected')} as expected, ${count('missed')} missed, ${count('unexpected')} unexpected`,
   );
   return lines.join('\n');
 }

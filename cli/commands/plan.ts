@@ -85,9 +85,10 @@ export function planGroups(
       return {
         groupId: plan.groupId,
         ...name,
+        // What the plan would do, which the reverter refuses to start.
         status: 'refused',
-        revoke: [],
-        authorize: [],
+        revoke: json(plan.revoke.map((c) => c.rule)),
+        authorize: json(plan.authorize.map((c) => c.rule)),
         after: json(snapshot.ingress),
         reasons: [quota],
       };

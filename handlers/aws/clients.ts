@@ -2,6 +2,10 @@
  * Settings every SDK client the handlers create shares: timeouts, so that a held response cannot
  * outlive the Lambda, and retries sized so that a fully throttled run still returns in time.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 
 /** A TCP connection to an AWS endpoint is up in milliseconds; 3 s means it is not coming. */
 export const CONNECTION_TIMEOUT_MS = 3_000;
@@ -36,4 +40,22 @@ export function clientSettings(options: ClientTimeouts = {}) {
       throwOnRequestTimeout: true,
     },
   } as const;
+}
+
+export interface IntakeClients {
+  readonly ec2: EC2Client;
+  readonly dynamo: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly incidents: SSMIncidentsClient;
+}
+
+/** The intake's clients, each with the shared timeouts and retries. */
+export function createIntakeClients(): IntakeClients {
+  const settings = clientSettings();
+  return {
+    ec2: new EC2Client(settings),
+    dynamo: new DynamoDBClient(settings),
+    sqs: new SQSClient(settings),
+    incidents: new SSMIncidentsClient(settings),
+  };
 }

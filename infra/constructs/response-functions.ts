@@ -16,6 +16,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { incidentResourceArns } from './response-plans';
 import { ENV } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
 import type { RunbookId } from '../config';
@@ -103,25 +104,7 @@ export class ResponseFunctions extends Construct {
       props.responsePlans
         .filter((p) => FUNCTIONS[functionId].invokedBy.includes(p.runbook))
         .map((p) => p.name);
-    // The Service Authorization Reference lists both incident-record and response-plan as required
-    // resource types of the timeline actions: a statement naming only the record is refused.
-    // A response plan's ARN carries no region; an incident record's carries none today either,
-    // and "*" also matches one, should that change.
-    const incidentArns = (plans: readonly string[]) =>
-      plans.flatMap((name) => [
-        stack.formatArn({
-          service: 'ssm-incidents',
-          region: '',
-          resource: 'response-plan',
-          resourceName: name,
-        }),
-        stack.formatArn({
-          service: 'ssm-incidents',
-          region: '*',
-          resource: 'incident-record',
-          resourceName: `${name}/*`,
-        }),
-      ]);
+    const incidentArns = (plans: readonly string[]) => incidentResourceArns(this, plans);
     const groupArn = stack.formatArn({
       service: 'ec2',
       resource: 'security-group',

@@ -50,6 +50,26 @@ export function responsePlanArn(scope: Construct, name: string): string {
   });
 }
 
+/**
+ * What the timeline actions (and GetIncidentRecord) act on for these plans: the Service
+ * Authorization Reference lists both incident-record and response-plan as required resource
+ * types, so a statement naming only the record is refused. A response plan's ARN carries no
+ * region; an incident record's carries none today either, and "*" also matches one, should that
+ * change.
+ */
+export function incidentResourceArns(scope: Construct, plans: readonly string[]): string[] {
+  const stack = Stack.of(scope);
+  return plans.flatMap((name) => [
+    responsePlanArn(scope, name),
+    stack.formatArn({
+      service: 'ssm-incidents',
+      region: '*',
+      resource: 'incident-record',
+      resourceName: `${name}/*`,
+    }),
+  ]);
+}
+
 export class ResponsePlans extends Construct {
   readonly plans = new Map<DetectionId, ssmincidents.CfnResponsePlan>();
 

@@ -3,6 +3,7 @@
  * rules and the EventBridge rules that start incidents.
  */
 import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
 import { applyTags } from '../tags';
@@ -10,10 +11,10 @@ import { detectionById, type DetectionId, type EventPattern } from '../../patter
 import { responsePlansOf, type FirstResponderConfig, type ResponsePlanConfig } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
 import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../detection-patterns';
-import { DetectionRule } from '../constructs/detection';
+import { Intake } from '../constructs/intake';
 import { OnCall } from '../constructs/on-call';
 import { ResponseFunctions } from '../constructs/response-functions';
-import { responsePlanArn, ResponsePlans } from '../constructs/response-plans';
+import { ResponsePlans } from '../constructs/response-plans';
 import { Runbooks } from '../constructs/runbooks';
 
 /** Shown in `existing` mode, where the app creates no replication set. */
@@ -31,7 +32,8 @@ export class FirstResponderStack extends Stack {
   readonly responsePlans: ResponsePlans;
   readonly plans: readonly ResponsePlanConfig[];
   readonly configRules: ConfigRules;
-  readonly detections = new Map<DetectionId, DetectionRule>();
+  readonly intake: Intake;
+  readonly detections = new Map<DetectionId, events.CfnRule>();
   /** The event pattern of each detection, as deployed. */
   readonly patterns = new Map<DetectionId, EventPattern>();
   readonly replicationSet?: ssmincidents.CfnReplicationSet;
@@ -125,19 +127,29 @@ export class FirstResponderStack extends Stack {
     );
     for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
+    // Every rule targets the intake, which judges, deduplicates and starts the incident.
+    this.intake = new Intake(this, 'Intake', {
+      prefix,
+      policyJson: config.policyJson,
+      responsePlans: Object.fromEntries(
+        this.plans.map((p) => [p.detection, { name: p.name, impact: p.impact }]),
+      ) as Record<DetectionId, { name: string; impact: number }>,
+      logRetention: config.logs.retentionDays,
+      ...(config.logs.kmsKeyArn ? { logKmsKeyArn: config.logs.kmsKeyArn } : {}),
+      ...(config.remediation.maxRevokesPerGroup !== undefined
+        ? { maxRevokesPerGroup: config.remediation.maxRevokesPerGroup }
+        : {}),
+    });
     for (const p of this.plans) {
-      const plan = this.responsePlans.plans.get(p.detection)!;
-      const rule = new DetectionRule(this, `Detect-${p.detection}`, {
+      const rule = this.intake.addRule(`Detect-${p.detection}`, {
+        detection: p.detection,
         ruleName: ruleNameOf(config, p.detection),
-        description: `Starts an incident from response plan ${p.name}.`,
+        description: `Sends matching events to the intake, which opens incidents from response plan ${p.name}.`,
         eventPattern: this.patterns.get(p.detection)!,
         state: detectionById(p.detection).ruleState,
-        targetArn: responsePlanArn(this, p.name),
-        targetId: 'ResponsePlan',
-        action: 'ssm-incidents:StartIncident',
       });
-      // The target ARN is built from the name; the plan must exist before events can use it.
-      rule.rule.addResourceDependency(plan);
+      // The intake starts incidents from the plan: it must exist before events arrive.
+      rule.addResourceDependency(this.responsePlans.plans.get(p.detection)!);
       this.detections.set(p.detection, rule);
     }
 

@@ -43,7 +43,7 @@ describe('drill on the bundled sample events', () => {
   const outcome = (file: string) => report.outcomes.find((o) => o.file === file)!;
 
   it('every event does what examples/events/expectations.json says', () => {
-    expect(report.outcomes).toHaveLength(12);
+    expect(report.outcomes).toHaveLength(18);
     expect(report.outcomes.filter((o) => o.verdict !== 'as expected')).toEqual([]);
     expect(report.ok).toBe(true);
   });
@@ -54,7 +54,7 @@ describe('drill on the bundled sample events', () => {
     const [root, sg] = o.incidents;
     expect(root).toMatchObject({
       responsePlan: 'first-responder-root-activity',
-      title: 'Root user activity',
+      title: 'Root user AuthorizeSecurityGroupIngress from 165.225.243.77, MFA yes',
       impact: 1,
       runbook: 'root-activity-triage',
       invokes: 'rootTriage',
@@ -88,10 +88,136 @@ describe('drill on the bundled sample events', () => {
 
   it('renders a report that ends with the counts', () => {
     const text = renderDrill(report);
-    expect(text).toContain('[9] signin-iam-user-success-mfa.json (ok)');
+    expect(text).toContain('[16] signin-iam-user-success-mfa.json (ok)');
     expect(text.split('\n').at(-1)).toBe(
-      '12 events: 9 incidents would open; 12 as expected, 0 missed, 0 unexpected',
+      '18 events: 12 incidents would open, 3 repeats appended, 1 judged harmless; 18 as expected, 0 missed, 0 unexpected',
     );
+  });
+});
+
+describe('the intake in the drill', () => {
+  const report = runDrill({
+    config: CONFIG,
+    events: loadDrillEvents(join(EXAMPLES, 'events')),
+    groups: GROUPS,
+  });
+  const sg = (file: string) =>
+    report.outcomes
+      .find((o) => o.file === file)!
+      .incidents.find((i) => i.detection === 'securityGroupOpened')!;
+
+  it.each([
+    [
+      'authorize-ingress-evasion-ipv4-halves.json',
+      'sg-0a1b2c3d4e5f60011',
+      'tcp 22 to 0.0.0.0/1, 128.0.0.0/1',
+    ],
+    [
+      'authorize-ingress-evasion-ipv6-halves.json',
+      'sg-0a1b2c3d4e5f60012',
+      'tcp 3389 to ::/1, 8000::/1',
+    ],
+    ['modify-security-group-rules-ipv6-2000-3.json', 'sg-0a1b2c3d4e5f60013', 'tcp 22 to 2000::/3'],
+  ])('%s: an evasion of a /0 test opens an incident about %s', (file, groupId, grants) => {
+    // GIVEN the group as it is after the change, judged by the planner
+    const { intake, title, engagements } = sg(file);
+    // THEN the intake opens an incident, named after what was opened and by whom
+    expect(intake).toMatchObject({
+      decision: 'open',
+      dedupeKey: `sg#770203350335#us-east-1#${groupId}`,
+      incident: {
+        impact: 2,
+        relatedItems: [
+          {
+            arn: `arn:aws:ec2:us-east-1:770203350335:security-group/${groupId}`,
+            title: `Security group ${groupId}`,
+          },
+        ],
+      },
+    });
+    expect(intake.reason).toMatch(
+      new RegExp(`^${groupId} is out of policy: the reverter would revoke`),
+    );
+    expect(title).toBe(`${groupId} opened ${grants} by wrh@bu.edu`);
+    expect(engagements.length).toBeGreaterThan(0);
+  });
+
+  it('tcp 443 to the world, which the policy allows, pages no one', () => {
+    const { intake, engagements, response } = sg('authorize-ingress-world-443-allowed.json');
+    expect(intake.decision).toBe('none');
+    expect(intake.reason).toMatch(/^sg-0a1b2c3d4e5f60014 complies with the policy/);
+    expect(intake.incident).toBeUndefined();
+    expect(engagements).toEqual([]);
+    expect(response).toEqual([]);
+  });
+
+  it('a re-published GuardDuty finding is appended to its open incident, paging no one', () => {
+    const first = report.outcomes.find((o) => o.file === 'guardduty-ssh-brute-force.json')!;
+    const repeat = report.outcomes.find((o) => o.file === 'guardduty-ssh-brute-force-repeat.json')!;
+    expect(first.incidents[0]!.intake).toMatchObject({
+      decision: 'open',
+      incident: {
+        title: 'GuardDuty High: UnauthorizedAccess:EC2/SSHBruteForce on i-0a1b2c3d4e5f60009',
+      },
+    });
+    expect(repeat.incidents[0]!.intake).toMatchObject({
+      decision: 'append',
+      dedupeKey: first.incidents[0]!.intake.dedupeKey,
+      appendsTo: 'guardduty-ssh-brute-force.json',
+    });
+    expect(repeat.incidents[0]!.engagements).toEqual([]);
+  });
+
+  it('prints the documented JSON with --json', async () => {
+    const out: string[] = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => out.push(line));
+    try {
+      expect(await main(['drill', '--json'])).toBe(0);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    const json = JSON.parse(out.join('\n')) as { events: Record<string, unknown>[] };
+    expect(json.events).toContainEqual({
+      file: 'authorize-ingress-evasion-ipv4-halves.json',
+      detection: 'securityGroupOpened',
+      decision: 'open',
+      reason: expect.stringMatching(/out of policy/) as unknown,
+      dedupeKey: 'sg#770203350335#us-east-1#sg-0a1b2c3d4e5f60011',
+      incident: {
+        title: 'sg-0a1b2c3d4e5f60011 opened tcp 22 to 0.0.0.0/1, 128.0.0.0/1 by wrh@bu.edu',
+        impact: 2,
+        relatedItems: [
+          {
+            arn: 'arn:aws:ec2:us-east-1:770203350335:security-group/sg-0a1b2c3d4e5f60011',
+            title: 'Security group sg-0a1b2c3d4e5f60011',
+          },
+        ],
+      },
+    });
+    expect(json.events.map((e) => e.decision)).toEqual(
+      expect.arrayContaining(['open', 'append', 'none']),
+    );
+    for (const e of json.events)
+      expect(Object.keys(e)).toEqual(
+        expect.arrayContaining(['file', 'detection', 'decision', 'reason']),
+      );
+  });
+
+  it('a group missing from --groups opens an incident marked not verified', () => {
+    const r = runDrill({
+      config: CONFIG,
+      events: [
+        {
+          file: 'x.json',
+          event: event('authorize-ingress-evasion-ipv4-halves.json') as Record<string, unknown>,
+        },
+      ],
+      groups: [],
+    });
+    const { intake } = r.outcomes[0]!.incidents[0]!;
+    expect(intake.decision).toBe('open');
+    expect(intake.incident?.title).toMatch(/; not verified$/);
+    expect(intake.reason).toMatch(/not in the --groups file/);
   });
 });
 
@@ -109,7 +235,7 @@ describe('drill failures', () => {
       report.outcomes.find((o) => o.file === 'guardduty-severity-9.5-critical.json')?.verdict,
     ).toBe('missed');
     expect(renderDrill(report)).toMatch(
-      /\[6\] guardduty-severity-9\.5-critical\.json \(MISSED\)\n.*\n {4}no rule matches: no incident, but guardDutyFinding was expected/,
+      /\[11\] guardduty-severity-9\.5-critical\.json \(MISSED\)\n.*\n {4}no rule matches: no incident, but guardDutyFinding was expected/,
     );
   });
 
@@ -153,7 +279,7 @@ describe('drill failures', () => {
           'a.json': event('signin-root-success.json'),
           'expectations.json': { 'a.json': ['root'] },
         }),
-      /expectations\.json: a\.json\[0\]: got "root"; valid: rootActivity/,
+      /expectations\.json: a\.json: got \["root"\]; a list of detection IDs, or/,
     ],
   ])('fails on %s with a clear message', (_name, dir, message) => {
     expect(() => loadDrillEvents(dir())).toThrow(message);

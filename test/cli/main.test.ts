@@ -131,7 +131,7 @@ describe('commands load on demand', () => {
       GROUPS,
     ]);
     expect(status).toBe(0);
-    expect(stdout).toContain('6 groups: 4 to change, 1 compliant, 1 exempt');
+    expect(stdout).toContain('10 groups: 7 to change, 2 compliant, 1 exempt');
     expect(files).toContain('handlers/policy/planner.ts');
     for (const heavy of HEAVY) expect(files.filter((f) => heavy.test(f))).toEqual([]);
   });

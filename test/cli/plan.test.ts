@@ -29,7 +29,7 @@ describe('first-responder plan', () => {
     expect(text).toContain('  + authorize tcp 22 from 10.0.0.0/8');
     expect(text).toContain('  - revoke    tcp 3389 from 0.0.0.0/0');
     expect(text).toContain('sg-0a1b2c3d4e5f60004 (vendor-appliance): exempt');
-    expect(text).toContain('6 groups: 4 to change, 1 compliant, 1 exempt');
+    expect(text).toContain('10 groups: 7 to change, 2 compliant, 1 exempt');
   });
 
   it('--json gives groups with status, revoke, authorize and after, each rule with one source', async () => {
@@ -51,6 +51,11 @@ describe('first-responder plan', () => {
       ['sg-0a1b2c3d4e5f60004', 'exempt'],
       ['sg-01f414f5313452cd1', 'noncompliant'],
       ['sg-0db7d4784c4db8612', 'noncompliant'],
+      // Opened to the whole internet without a /0, and an allowed https opening.
+      ['sg-0a1b2c3d4e5f60011', 'noncompliant'],
+      ['sg-0a1b2c3d4e5f60012', 'noncompliant'],
+      ['sg-0a1b2c3d4e5f60013', 'noncompliant'],
+      ['sg-0a1b2c3d4e5f60014', 'compliant'],
     ]);
     const bastion = doc.groups[1]!;
     expect(bastion.authorize).toEqual([
@@ -286,6 +291,6 @@ describe('first-responder plan', () => {
       },
     );
     expect(res.status).toBe(0);
-    expect((JSON.parse(res.stdout) as { groups: unknown[] }).groups).toHaveLength(6);
+    expect((JSON.parse(res.stdout) as { groups: unknown[] }).groups).toHaveLength(10);
   });
 });

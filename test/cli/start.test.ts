@@ -21,7 +21,7 @@ describe('npm start', () => {
     expect(text).toContain('cfn-lint: 0 errors, 0 warnings');
     expect(text).toContain('sg-0a1b2c3d4e5f60002 (bastion): 1 to authorize, 2 to revoke');
     expect(text).toContain(
-      '12 events: 9 incidents would open; 12 as expected, 0 missed, 0 unexpected',
+      '18 events: 12 incidents would open, 3 repeats appended, 1 judged harmless; 18 as expected, 0 missed, 0 unexpected',
     );
     expect(lines.at(-1)).toBe('npm start: everything checks out.');
   }, 120_000);

@@ -1,7 +1,7 @@
 /**
  * The layers of handlers/ keep their promise: every import goes down (or across), never up.
  *   entries (handlers/*.ts) -> workflows (respond/) -> adapters (aws/) -> pure (policy/,
- *   incident/) -> shared (shared/)
+ *   incident/, intake/) -> shared (shared/)
  * and only the adapters load an AWS SDK client (types may be named anywhere).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ const FOLDERS: Readonly<Record<string, Layer>> = {
   shared: 'shared',
   policy: 'pure',
   incident: 'pure',
+  intake: 'pure',
   aws: 'adapters',
   respond: 'workflows',
 };

@@ -250,55 +250,73 @@ describe('detection', () => {
     ['first-responder-security-group-opened', 'aws.ec2'],
   ] as const;
 
-  it.each(plans)('targets response plan %s with the pattern from patterns/', (name) => {
-    const detection = built.main.plans.find((p) => p.name === name)!.detection;
-    main.hasResourceProperties('AWS::Events::Rule', {
-      Name: name,
-      // Root activity includes read-only calls, which reach only rules in this state.
-      State:
-        detection === 'rootActivity' ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
-      EventPattern: built.main.resolve(built.main.patterns.get(detection)),
-      Targets: [
-        {
-          Id: 'ResponsePlan',
-          Arn: incidentsArn('', `:response-plan/${name}`),
-          RoleArn: Match.anyValue(),
-        },
-      ],
-    });
-  });
-
-  it.each(plans)('gives rule %s a role that may only start incidents from its plan', (name) => {
-    const [rule] = resourcesOf<{ Targets: { RoleArn: { 'Fn::GetAtt': string[] } }[] }>(
-      main,
-      'AWS::Events::Rule',
-      { Name: name },
-    );
-    const roleId = rule!.Properties.Targets[0]!.RoleArn['Fn::GetAtt'][0]!;
-    main.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Roles: [{ Ref: roleId }],
-      PolicyDocument: {
-        Statement: [
+  it.each(plans)(
+    'sends %s events to the intake, with a retry policy and a dead-letter queue',
+    (name) => {
+      const detection = built.main.plans.find((p) => p.name === name)!.detection;
+      main.hasResourceProperties('AWS::Events::Rule', {
+        Name: name,
+        // Root activity includes read-only calls, which reach only rules in this state.
+        State:
+          detection === 'rootActivity'
+            ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'
+            : 'ENABLED',
+        EventPattern: built.main.resolve(built.main.patterns.get(detection)),
+        Targets: [
           {
-            Effect: 'Allow',
-            Action: 'ssm-incidents:StartIncident',
-            Resource: incidentsArn('', `:response-plan/${name}`),
-          },
-        ],
-      },
-    });
-    expect(resources[roleId]!.Properties!.AssumeRolePolicyDocument).toMatchObject({
-      Statement: [
-        {
-          Principal: { Service: 'events.amazonaws.com' },
-          Condition: {
-            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-            ArnEquals: {
-              'aws:SourceArn': expect.objectContaining({ 'Fn::Join': expect.anything() }),
+            Id: 'Intake',
+            Arn: {
+              'Fn::GetAtt': [
+                logicalId(built.main, 'AWS::Lambda::Function', 'Intake/Function'),
+                'Arn',
+              ],
+            },
+            // The detection rides with the whole event, so the intake knows which rule matched.
+            InputTransformer: {
+              InputTemplate: `{"detection":"${detection}","ruleArn":"<aws.events.rule-arn>","event":<aws.events.event.json>}`,
+            },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+            DeadLetterConfig: {
+              Arn: {
+                'Fn::GetAtt': [
+                  logicalId(built.main, 'AWS::SQS::Queue', 'Intake/DeadLetters'),
+                  'Arn',
+                ],
+              },
             },
           },
-        },
-      ],
+        ],
+      });
+    },
+  );
+
+  it.each(plans)('lets only rule %s of this account invoke the intake for it', (name) => {
+    main.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: {
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`:rule/${name}$`)])],
+      },
+    });
+    // AND EventBridge may put that rule's undeliverable events in the dead-letter queue
+    main.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: {
+              ArnEquals: {
+                'aws:SourceArn': {
+                  'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`:rule/${name}$`)])],
+                },
+              },
+            },
+          }),
+        ]),
+      },
     });
   });
 
@@ -392,13 +410,13 @@ describe('runbooks and functions', () => {
       });
   });
 
-  it('runs the handlers on the newest Node.js runtime, on ARM, each with its own log group', () => {
+  it('runs the handlers on the newest Node.js runtime, on ARM, each with its own log group (the four handlers and the intake)', () => {
     expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
     const functions = resourcesOf<{ LoggingConfig: { LogGroup: { Ref: string } } }>(
       main,
       'AWS::Lambda::Function',
     );
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
       const group = fn.Properties.LoggingConfig.LogGroup.Ref;
@@ -407,7 +425,7 @@ describe('runbooks and functions', () => {
         Properties: { RetentionInDays: 365 },
       });
     }
-    main.resourceCountIs('AWS::Logs::LogGroup', 4);
+    main.resourceCountIs('AWS::Logs::LogGroup', 5);
   });
 
   it('tells the GuardDuty response to revert instance groups for Critical findings only, by default', () => {
@@ -615,5 +633,98 @@ describe('checks', () => {
     const report = lint(built.assembly);
     expect(report.templates).toHaveLength(2);
     expect(report.findings.filter((f) => f.level !== 'Informational')).toEqual([]);
+  });
+});
+
+describe('the intake', () => {
+  const queueArn = () => ({
+    'Fn::GetAtt': [logicalId(built.main, 'AWS::SQS::Queue', 'Intake/DeadLetters'), 'Arn'],
+  });
+
+  it('keeps dedupe records in an on-demand table with point-in-time recovery and a TTL', () => {
+    main.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('sends failed invocations to the dead-letter queue after two retries', () => {
+    main.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(built.main, 'AWS::Lambda::Function', 'Intake/Function') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+      DestinationConfig: { OnFailure: { Destination: queueArn() } },
+    });
+  });
+
+  it('raises an alarm as soon as one message waits in the dead-letter queue', () => {
+    main.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    main.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [
+              logicalId(built.main, 'AWS::SQS::Queue', 'Intake/DeadLetters'),
+              'QueueName',
+            ],
+          },
+        },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('may start incidents only from the response plans, and append only to their incidents', () => {
+    const roleId = logicalId(built.main, 'AWS::IAM::Role', 'Intake/Role');
+    const statements = managedPolicies(main)
+      .filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const start = statements.find((st) => st.Sid === 'StartIncidents')!;
+    expect(start.Action).toBe('ssm-incidents:StartIncident');
+    const planArns = JSON.stringify(start.Resource);
+    for (const d of [
+      'root-activity',
+      'guardduty-finding',
+      'config-noncompliance',
+      'security-group-opened',
+    ])
+      expect(planArns).toContain(`:response-plan/first-responder-${d}`);
+    expect(planArns).not.toContain('*');
+    const append = statements.find((st) => st.Sid === 'AppendToIncidents')!;
+    expect(append.Action).toEqual([
+      'ssm-incidents:GetIncidentRecord',
+      'ssm-incidents:CreateTimelineEvent',
+    ]);
+    expect(JSON.stringify(append.Resource)).toContain(':incident-record/first-responder-');
+    const dedupe = statements.find((st) => st.Sid === 'DedupeRecords')!;
+    expect(dedupe.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // AND it changes no security group
+    expect(JSON.stringify(statements)).not.toMatch(/Authorize|Revoke/);
+  });
+
+  it('reads the policy, the table, the queue and the plans from its environment', () => {
+    main.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 60,
+      Environment: {
+        Variables: Match.objectLike({
+          FIRST_RESPONDER_POLICY: Match.stringLikeRegexp('"mode":"restrict"'),
+          INTAKE_TABLE_NAME: {
+            Ref: logicalId(built.main, 'AWS::DynamoDB::Table', 'Intake/Dedupe'),
+          },
+          INTAKE_DEAD_LETTER_QUEUE_URL: {
+            Ref: logicalId(built.main, 'AWS::SQS::Queue', 'Intake/DeadLetters'),
+          },
+          INTAKE_RESPONSE_PLANS: Match.anyValue(),
+        }),
+      },
+    });
   });
 });

@@ -160,7 +160,7 @@ const BAD: readonly [string, Record<string, unknown>, RegExp][] = [
   [
     'more excluded roles than the event pattern quota holds',
     { detection: { securityGroupOpened: { excludedRoleArns: roles(40) } } },
-    /^config\.detection\.securityGroupOpened\.excludedRoleArns: got 40 roles, which make the security-group-opened event pattern \d+ characters long; EventBridge accepts 2048 .*: 15 of these roles fit\./,
+    /^config\.detection\.securityGroupOpened\.excludedRoleArns: got 40 roles, which make the security-group-opened event pattern \d+ characters long; EventBridge accepts 2048 .*: 24 of these roles fit\./,
   ],
   [
     'an event pattern quota above what PutRule takes',

@@ -56,10 +56,14 @@ describe('DETECTIONS and the stack', () => {
         }),
         Actions: [{ SsmAutomation: Match.objectLike({ DocumentName: document }) }],
       });
-      // AND the detection's rule targets that plan
-      const rule = built.main.detections.get(id)!.rule;
+      // AND the detection's rule sends its events to the intake, which opens from that plan
+      const rule = built.main.detections.get(id)!;
       const targets = JSON.stringify(built.main.resolve(rule.targets));
-      expect(targets).toContain(`:response-plan/first-responder-${d.name}`);
+      expect(targets).toContain(`{\\"detection\\":\\"${id}\\"`);
+      const intake = template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { INTAKE_RESPONSE_PLANS: Match.anyValue() } } },
+      });
+      expect(JSON.stringify(intake)).toContain(`:response-plan/first-responder-${d.name}`);
     },
   );
 });

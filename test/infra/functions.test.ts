@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   FUNCTION_IDS,
+  INTAKE_FUNCTION,
   FUNCTIONS,
   type FunctionId,
   type FunctionInput,
@@ -76,8 +77,13 @@ beforeAll(() => {
 });
 
 describe('FUNCTIONS and the stack', () => {
-  it('deploys exactly the functions of the catalogue', () => {
-    expect(resourcesOf(template, 'AWS::Lambda::Function')).toHaveLength(FUNCTION_IDS.length);
+  it('deploys exactly the functions of the catalogue, and the intake', () => {
+    expect(resourcesOf(template, 'AWS::Lambda::Function')).toHaveLength(FUNCTION_IDS.length + 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: INTAKE_FUNCTION.description,
+      Timeout: INTAKE_FUNCTION.limits.timeout.toSeconds(),
+      MemorySize: INTAKE_FUNCTION.limits.memorySize,
+    });
     expect(Object.keys(built.main.responseFunctions.functions).sort()).toEqual(
       [...FUNCTION_IDS].sort(),
     );

@@ -34,6 +34,8 @@ function resolve(value: unknown, resources: Cfn): string {
       'AWS::IAM::Role': `arn:aws:iam::${ACCOUNT}:role/${id}`,
       'AWS::Logs::LogGroup': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`,
       'AWS::S3::Bucket': `arn:aws:s3:::${id}`,
+      'AWS::DynamoDB::Table': `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${id}`,
+      'AWS::SQS::Queue': `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`,
     };
     if (attr !== 'Arn' || !type || !arns[type])
       throw new Error(`cannot resolve GetAtt ${id}.${attr}`);

@@ -15,6 +15,8 @@
  * - events:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
  * - config:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsconfig.html
  * - s3:            https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ * - dynamodb:      https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ * - sqs:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
  * The same data, machine-readable: https://servicereference.us-east-1.amazonaws.com/v1/<prefix>/<prefix>.json
  * Read for issue 9 (2026-11). When the app uses a new action, add it here from those pages.
  */
@@ -65,6 +67,8 @@ export const TYPES = {
   eventBus: { name: 'events event-bus', covers: arn('events', 'event-bus/.+') },
   bucket: { name: 's3 bucket', covers: /^arn:aws:s3:::[^/]+$/ },
   object: { name: 's3 object', covers: /^arn:aws:s3:::[^/]+\/.+$/ },
+  table: { name: 'dynamodb table', covers: arn('dynamodb', 'table/[^/]+') },
+  queue: { name: 'sqs queue', covers: arn('sqs', '[^:/]+') },
 } satisfies Record<string, ResourceType>;
 
 export interface ActionEntry {
@@ -108,4 +112,9 @@ export const SERVICE_AUTHORIZATION: Readonly<Record<string, ActionEntry>> = {
   's3:GetBucketAcl': { required: [TYPES.bucket] },
   's3:ListBucket': { required: [TYPES.bucket] },
   's3:PutObject': { required: [TYPES.object] },
+  // The intake's dedupe records and dead-letter queue.
+  'dynamodb:GetItem': { required: [TYPES.table] },
+  'dynamodb:PutItem': { required: [TYPES.table] },
+  'dynamodb:UpdateItem': { required: [TYPES.table] },
+  'sqs:SendMessage': { required: [TYPES.queue] },
 };

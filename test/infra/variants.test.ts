@@ -227,7 +227,7 @@ it('watches only the Config rules that are switched on', () => {
 
 it('encrypts the log groups with the configured key and keeps them 90 days', () => {
   const groups = resourcesOf(t, 'AWS::Logs::LogGroup');
-  expect(groups).toHaveLength(4);
+  expect(groups).toHaveLength(5);
   for (const g of groups)
     expect(g.Properties).toMatchObject({ KmsKeyId: KEY, RetentionInDays: 90 });
 });

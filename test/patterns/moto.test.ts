@@ -7,7 +7,8 @@
  * (CloudTrail's ipPermissions.items[], ipRanges.items[], ...). Events are therefore put with
  * one-element arrays of objects unwrapped, which changes nothing for EventBridge (see the test
  * "moto reads through an array..."). An array of several objects on a pattern's path cannot be
- * unwrapped: those cells are listed in the table's motoCannotDecide and checked here as gaps.
+ * unwrapped: such cells would be listed in the table's motoCannotDecide and checked here as gaps
+ * (none today: since the intake judges security groups, no pattern reads a CIDR in an array).
  */
 import fc from 'fast-check';
 import type { DetectionId } from '../../patterns';
@@ -50,7 +51,8 @@ describe('moto EventBridge decides the verdict table', () => {
     expect(motoSaw.get(file)?.has(detection)).toBe(expected);
   });
 
-  it.each(gaps)(
+  // it.each refuses an empty table: the gaps are checked only when the table lists some.
+  (gaps.length > 0 ? it.each(gaps) : it.skip.each([{} as Cell]))(
     '$file, $detection: moto cannot decide it ($motoGap)',
     ({ file, detection, expected }: Cell) => {
       // GIVEN a cell the table marks as beyond moto, WHEN moto judged it
@@ -86,14 +88,24 @@ describe('the offline evaluator agrees with moto', () => {
   );
 
   it('moto reads through an array only once it holds a single object, unwrapped', async () => {
-    // GIVEN a real AuthorizeSecurityGroupIngress event: the CIDRs sit in arrays of objects
+    // GIVEN a probe rule on a CIDR inside CloudTrail's arrays of objects, and a real event
+    const probe = await motoRules(moto, {
+      cidr: {
+        source: ['aws.ec2'],
+        detail: {
+          requestParameters: {
+            ipPermissions: { items: { ipRanges: { items: { cidrIp: ['0.0.0.0/0'] } } } },
+          },
+        },
+      },
+    });
     const event = loadFixture('authorize-ingress-root-world-ipv4-ipv6.json');
     // WHEN moto judges it as delivered and unwrapped
-    const asDelivered = await rules.matching(event);
-    const unwrapped = await rules.matching(withoutSingletonObjectArrays(event));
+    const asDelivered = await probe.matching(event);
+    const unwrapped = await probe.matching(withoutSingletonObjectArrays(event));
     // THEN moto misses it as delivered, which is why the table unwraps, and sees it unwrapped
-    expect(asDelivered.has('securityGroupOpened')).toBe(false);
-    expect(unwrapped.has('securityGroupOpened')).toBe(true);
+    expect(asDelivered.has('cidr')).toBe(false);
+    expect(unwrapped.has('cidr')).toBe(true);
   });
 
   it('agrees on generated variations of the fixtures', async () => {

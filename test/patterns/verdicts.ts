@@ -35,9 +35,6 @@ export interface FixtureVerdict {
   readonly motoCannotDecide?: Partial<Record<DetectionId, string>>;
 }
 
-const MOTO_NO_ARRAYS_OF_OBJECTS =
-  'moto does not read through an array of several objects (here ModifySecurityGroupRulesRequest.SecurityGroupRule, one per rule); EventBridge does';
-
 export const VERDICTS: readonly FixtureVerdict[] = [
   // GuardDuty: numeric >= 7, so 7, 7.25, 8 and Critical match; 6.9, 5 and a string do not.
   { file: 'guardduty-sample-finding-eventbridge.json', matches: ['guardDutyFinding'] },
@@ -47,6 +44,9 @@ export const VERDICTS: readonly FixtureVerdict[] = [
   { file: 'guardduty-severity-6.9.json', matches: [] },
   { file: 'guardduty-severity-5.json', matches: [] },
   { file: 'guardduty-severity-string-8.json', matches: [] },
+  // A real-shaped finding on an instance, and GuardDuty's re-publication of it.
+  { file: 'guardduty-ssh-brute-force.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-ssh-brute-force-repeat.json', matches: ['guardDutyFinding'] },
 
   // Console sign-ins: root, successful or not, yes; IAM users no.
   { file: 'signin-root-success.json', matches: ['rootActivity'] },
@@ -60,8 +60,14 @@ export const VERDICTS: readonly FixtureVerdict[] = [
     matches: ['rootActivity', 'securityGroupOpened'],
   },
   { file: 'authorize-ingress-world-by-assumed-role.json', matches: ['securityGroupOpened'] },
-  { file: 'authorize-ingress-private-10-8-only.json', matches: [] },
-  { file: 'authorize-ingress-group-reference.json', matches: [] },
+  // Every successful ingress change reaches the intake, which judges the group against the policy.
+  { file: 'authorize-ingress-private-10-8-only.json', matches: ['securityGroupOpened'] },
+  { file: 'authorize-ingress-group-reference.json', matches: ['securityGroupOpened'] },
+  // Evasions of a /0 test, and a change the policy allows: all reach the intake, which judges.
+  { file: 'authorize-ingress-evasion-ipv4-halves.json', matches: ['securityGroupOpened'] },
+  { file: 'authorize-ingress-evasion-ipv6-halves.json', matches: ['securityGroupOpened'] },
+  { file: 'modify-security-group-rules-ipv6-2000-3.json', matches: ['securityGroupOpened'] },
+  { file: 'authorize-ingress-world-443-allowed.json', matches: ['securityGroupOpened'] },
   { file: 'authorize-ingress-world-by-remediation-role.json', matches: [] },
   { file: 'authorize-ingress-world-failed.json', matches: [] },
 
@@ -70,7 +76,6 @@ export const VERDICTS: readonly FixtureVerdict[] = [
   {
     file: 'modify-security-group-rules-two-rules-world-ipv6.json',
     matches: ['securityGroupOpened'],
-    motoCannotDecide: { securityGroupOpened: MOTO_NO_ARRAYS_OF_OBJECTS },
   },
 
   // Config: NON_COMPLIANT with a listed rule only.

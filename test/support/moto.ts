@@ -87,3 +87,18 @@ export async function startMoto(region = 'us-east-1'): Promise<MotoServer> {
     },
   };
 }
+
+/** One moto server for the calling test file: started before its tests, stopped after them. */
+export function motoForFile(region?: string): () => MotoServer {
+  let moto: MotoServer | undefined;
+  beforeAll(async () => {
+    moto = await startMoto(region);
+  }, 60_000);
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  return () => {
+    if (!moto) throw new Error('moto is not started yet: call it inside a test');
+    return moto;
+  };
+}

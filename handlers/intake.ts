@@ -1,0 +1,139 @@
+/**
+ * Lambda: the intake, the one doorway from the detection rules to incidents.
+ * Parse (zod; a bad delivery goes to the dead-letter queue with the reason, no retry) -> decide
+ * (the intake's pure decision; for a security-group change, on the group's verdict from the
+ * reverter's own read and planner) -> act (the dedupe table, then the incident backend).
+ *
+ * Anything a retry may cure (AWS throttling, a timeout, the deadline) is thrown: Lambda retries
+ * the asynchronous invocation, then its on-failure destination (the same queue) gets the event
+ * with the error.
+ */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { CONNECTION_TIMEOUT_MS, createIntakeClients, REQUEST_TIMEOUT_MS } from './aws/clients';
+import { sendDeadLetter } from './aws/dead-letters';
+import { DedupeTable } from './aws/dedupe-table';
+import { IncidentManagerBackend } from './aws/incident-manager-backend';
+import { intakeSettingsFromEnv, limitsFromEnv, policyFromEnv, type IntakeSettings } from './env';
+import type { IncidentBackend } from './incident/backend';
+import { changedGroupId, decideIntake, type GroupVerdict } from './intake/decide';
+import { BadEventError, parseIntakeRequest } from './intake/request';
+import type { SecurityGroupPolicy } from './policy/policy';
+import type { RemediationLimits } from './policy/results';
+import { readGroupVerdict } from './respond/group-verdict';
+import { invocationContext } from './respond/incident-response';
+import { applyDecision, type IntakeOutcome } from './respond/intake-flow';
+import { logger } from './shared/logger';
+
+/** Below this, no new step starts: one call's connection and request timeouts need the rest. */
+export const DEADLINE_MARGIN_MS = CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS;
+
+export interface IntakeDeps {
+  readonly ec2: EC2Client;
+  readonly table: () => DedupeTable;
+  readonly backend: () => IncidentBackend;
+  readonly sqs: SQSClient;
+  readonly settings: () => IntakeSettings;
+  readonly policy: () => SecurityGroupPolicy;
+  readonly limits: () => RemediationLimits;
+  readonly now: () => number;
+}
+
+export type IntakeResponse =
+  IntakeOutcome | { readonly decision: 'rejected'; readonly reason: string };
+
+/** Thrown before a step the invocation no longer has the time for; Lambda retries. */
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+type IntakeContext = Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>;
+
+export function makeHandler(deps: IntakeDeps) {
+  return async (input: unknown, context?: IntakeContext): Promise<IntakeResponse> => {
+    const settings = deps.settings();
+    const requestId = context?.awsRequestId;
+    let req;
+    try {
+      req = parseIntakeRequest(input);
+    } catch (err) {
+      if (!(err instanceof BadEventError)) throw err;
+      logger.error('bad delivery: sent to the dead-letter queue', { reason: err.message });
+      await sendDeadLetter(deps.sqs, settings.deadLetterQueueUrl, {
+        reason: err.message,
+        error: err.name,
+        ...(requestId ? { requestId } : {}),
+        receivedAt: new Date(deps.now()).toISOString(),
+        delivery: input,
+      });
+      return { decision: 'rejected', reason: err.message };
+    }
+    const { detection, event } = req;
+    const checkDeadline = (step: string) => {
+      const left = context?.getRemainingTimeInMillis();
+      if (left !== undefined && left < DEADLINE_MARGIN_MS)
+        throw new DeadlineError(
+          `${left} ms left before ${step}; stopping so that the retry starts clean`,
+        );
+    };
+    const { pointer } = invocationContext(requestId);
+    // The full event, once: the incident's trigger names this line when it carries less.
+    logger.info('intake event', { detection, eventId: event.id, bytes: req.bytes, event });
+
+    let group: GroupVerdict | undefined;
+    if (detection === 'securityGroupOpened') {
+      const groupId = changedGroupId(event.detail);
+      if (groupId) {
+        checkDeadline('reading the group');
+        const read = await readGroupVerdict(deps.ec2, groupId, {
+          policy: deps.policy(),
+          limits: deps.limits(),
+        });
+        group = read.verdict;
+        logger.info('group verdict', { groupId, verdict: group, ec2Calls: read.calls });
+      }
+    }
+    const decision = decideIntake({
+      detection,
+      event,
+      ...(req.ruleArn ? { ruleArn: req.ruleArn } : {}),
+      planImpact: settings.plans[detection].impact,
+      ...(group ? { group } : {}),
+      log: { ...pointer, requestId },
+    });
+    const outcome = await applyDecision(
+      { table: deps.table(), backend: deps.backend(), now: deps.now, checkDeadline },
+      decision,
+      event.id,
+    );
+    logger.info('intake decision', {
+      detection,
+      eventId: event.id,
+      dedupeKey: decision.dedupeKey,
+      reason: decision.reason,
+      ...(decision.kind === 'incident' ? { title: decision.incident.title } : {}),
+      outcome,
+    });
+    return outcome;
+  };
+}
+
+// Module scope: one client each per container, reused across invocations.
+const clients = createIntakeClients();
+export const handler = makeHandler({
+  ec2: clients.ec2,
+  sqs: clients.sqs,
+  table: () => new DedupeTable(clients.dynamo, intakeSettingsFromEnv().tableName),
+  backend: () =>
+    new IncidentManagerBackend(
+      clients.incidents,
+      Object.fromEntries(
+        Object.entries(intakeSettingsFromEnv().plans).map(([d, p]) => [d, p.arn]),
+      ) as Record<keyof IntakeSettings['plans'], string>,
+    ),
+  settings: () => intakeSettingsFromEnv(),
+  policy: () => policyFromEnv(),
+  limits: () => limitsFromEnv(),
+  now: () => Date.now(),
+});

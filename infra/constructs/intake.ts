@@ -1,0 +1,315 @@
+/**
+ * The intake: the one doorway from the detection rules to incidents. Every detection rule
+ * targets the intake function (an asynchronous invoke with a retry policy and a dead-letter
+ * queue); the function judges, deduplicates in a DynamoDB table and starts the incident from the
+ * detection's response plan. Nothing is dropped silently: a delivery EventBridge cannot make, an
+ * invocation that fails after Lambda's retries, and a bad event the function refuses all end in
+ * one SQS queue, watched by an alarm.
+ */
+import { join } from 'node:path';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
+import { LEASE_MS } from '../../handlers/intake/dedupe';
+import type { IntakeDetection } from '../../handlers/intake/request';
+import { ENV, type PlanSettings } from '../../handlers/env';
+import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
+import { acknowledge, nagEnv } from '../nag';
+import { incidentResourceArns, responsePlanArn } from './response-plans';
+import { INTAKE_FUNCTION } from '../functions';
+import { REPO_ROOT } from '../runbooks';
+
+const INTAKE_ENTRY = INTAKE_FUNCTION.entry;
+const INTAKE_TIMEOUT = INTAKE_FUNCTION.limits.timeout;
+
+/** EventBridge's retry policy for the intake target: its maximum, a day of retries. */
+export const RULE_RETRY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 };
+
+/** Lambda's own retries of a failed asynchronous invocation, and how old an event may get. */
+export const ASYNC_RETRIES = 2;
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+
+export interface IntakeRuleProps {
+  readonly detection: IntakeDetection;
+  readonly ruleName: string;
+  readonly description: string;
+  /** The event pattern, exactly as EventBridge receives it. */
+  readonly eventPattern: Record<string, unknown>;
+  /** @default "ENABLED" */
+  readonly state?: 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+}
+
+export interface IntakeProps {
+  /** Prefix of names, e.g. "first-responder". */
+  readonly prefix: string;
+  /** The security-group policy as compact JSON (the intake judges groups with it). */
+  readonly policyJson: string;
+  /** Each detection's response plan: its name and impact. */
+  readonly responsePlans: Readonly<Record<IntakeDetection, { name: string; impact: number }>>;
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * KMS key that encrypts the log group.
+   * @default CloudWatch Logs' own encryption
+   */
+  readonly logKmsKeyArn?: string;
+  /**
+   * MAX_REVOKES_PER_GROUP, so that the intake's dry run refuses where the reverter would.
+   * @default the handler's default
+   */
+  readonly maxRevokesPerGroup?: number;
+  /**
+   * Where the dead-letter alarm notifies (SNS topic ARNs).
+   * @default none: the alarm shows in CloudWatch only
+   */
+  readonly alarmActionArns?: readonly string[];
+}
+
+export class Intake extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly table: dynamodb.Table;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly rules = new Map<IntakeDetection, events.CfnRule>();
+
+  constructor(scope: Construct, id: string, props: IntakeProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    if (INTAKE_TIMEOUT.toMilliseconds() >= LEASE_MS)
+      throw new Error(
+        `the intake's timeout (${INTAKE_TIMEOUT.toSeconds()} s) must be shorter than the dedupe lease (${LEASE_MS / 1000} s)`,
+      );
+
+    this.table = new dynamodb.Table(this, 'Dedupe', {
+      partitionKey: { name: KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Only dedupe records: losing them costs at most one extra incident per open problem.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription:
+        'An event did not become an incident: it is in the intake dead-letter queue with the reason. Read the message, fix the cause, and open the incident by hand if needed.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const arn of props.alarmActionArns ?? [])
+      this.deadLetterAlarm.addAlarmAction({ bind: () => ({ alarmActionArn: arn }) });
+    if (!props.alarmActionArns?.length)
+      acknowledge(this.deadLetterAlarm, {
+        id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+        reason:
+          'No notification target is configured, so the alarm shows in CloudWatch only; pass alarmActionArns to notify a topic.',
+      });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      ...(props.logKmsKeyArn
+        ? { encryptionKey: kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn) }
+        : {}),
+    });
+    this.role = new iam.Role(this, 'Role', {
+      description: `Execution role of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    const planNames = Object.values(props.responsePlans).map((p) => p.name);
+    const policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: `Permissions of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadSecurityGroups',
+          actions: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DedupeRecords',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [this.table.tableArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DeadLetters',
+          actions: ['sqs:SendMessage'],
+          resources: [this.deadLetterQueue.queueArn],
+        }),
+        // StartIncident's only resource type is the response plan (Service Authorization Reference).
+        new iam.PolicyStatement({
+          sid: 'StartIncidents',
+          actions: ['ssm-incidents:StartIncident'],
+          resources: planNames.map((name) => responsePlanArn(this, name)),
+        }),
+        new iam.PolicyStatement({
+          sid: 'AppendToIncidents',
+          actions: ['ssm-incidents:GetIncidentRecord', 'ssm-incidents:CreateTimelineEvent'],
+          resources: incidentResourceArns(this, planNames),
+        }),
+      ],
+    });
+
+    const plans = Object.fromEntries(
+      Object.entries(props.responsePlans).map(([detection, p]) => [
+        detection,
+        { arn: responsePlanArn(this, p.name), impact: p.impact } satisfies PlanSettings,
+      ]),
+    );
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, INTAKE_ENTRY),
+      handler: 'handler',
+      description: INTAKE_FUNCTION.description,
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: INTAKE_FUNCTION.limits.memorySize,
+      timeout: INTAKE_TIMEOUT,
+      role: this.role,
+      logGroup,
+      environment: {
+        [ENV.serviceName]: `${props.prefix}-${INTAKE_FUNCTION.name}`,
+        [ENV.policy]: props.policyJson,
+        [ENV.intakeTable]: this.table.tableName,
+        [ENV.intakeDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.intakeResponsePlans]: stack.toJsonString(plans),
+        ...(props.maxRevokesPerGroup !== undefined
+          ? { [ENV.maxRevokesPerGroup]: String(props.maxRevokesPerGroup) }
+          : {}),
+      },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      bundling: lambdaBundling(INTAKE_ENTRY),
+    });
+    this.function.node.addDependency(policy);
+    // After Lambda's retries, the failed event and its error go to the dead-letter queue (the
+    // managed policy lets the role send there: no inline grant).
+    new lambda.CfnEventInvokeConfig(this, 'AsyncInvoke', {
+      functionName: this.function.functionName,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: ASYNC_RETRIES,
+      maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+      destinationConfig: { onFailure: { destination: this.deadLetterQueue.queueArn } },
+    }).node.addDependency(policy);
+
+    const { account } = nagEnv(stack);
+    acknowledge(
+      this.function,
+      {
+        id: 'NIST.800.53.R5-LambdaDLQ',
+        reason:
+          "The intake's failed invocations go to an on-failure destination (the dead-letter queue), which carries the error with the event, unlike a DeadLetterConfig.",
+      },
+      {
+        id: 'NIST.800.53.R5-LambdaConcurrency',
+        reason:
+          'Reserved concurrency is left unset because new accounts have a concurrency quota of 10 and reserving any of it fails the deployment; the dedupe table keeps concurrent deliveries from opening two incidents.',
+      },
+      {
+        id: 'NIST.800.53.R5-LambdaInsideVPC',
+        reason:
+          'The intake calls only AWS APIs and holds no data; a VPC would need NAT or interface endpoints that this app cannot assume exist in the account.',
+      },
+    );
+    if (!props.logKmsKeyArn)
+      acknowledge(logGroup, {
+        id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+        reason:
+          'CloudWatch Logs encrypts log data at rest with its own keys; set logs.kmsKeyArn in the configuration to use a customer-managed key instead.',
+      });
+    acknowledge(
+      policy,
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'EC2 Describe actions support no resource-level permissions, so they need Resource "*"; the intake only reads security groups.',
+      },
+      ...planNames.map((name) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
+        reason:
+          "Incident records are created at run time; the wildcard covers only the incidents of this app's own response plans.",
+      })),
+    );
+    acknowledge(this.table, {
+      id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
+      reason:
+        'The table holds only short-lived dedupe records, protected by point-in-time recovery; losing them costs at most one extra incident per open problem.',
+    });
+    acknowledge(this.deadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the rules and the intake; it is watched by an alarm.',
+    });
+  }
+
+  /** A detection rule that targets the intake, with a retry policy and the dead-letter queue. */
+  addRule(id: string, props: IntakeRuleProps): events.CfnRule {
+    const stack = Stack.of(this);
+    const ruleArn = stack.formatArn({
+      service: 'events',
+      resource: 'rule',
+      resourceName: props.ruleName,
+    });
+    const rule = new events.CfnRule(this, id, {
+      name: props.ruleName,
+      description: props.description,
+      state: props.state ?? 'ENABLED',
+      eventPattern: props.eventPattern,
+      targets: [
+        {
+          id: 'Intake',
+          arn: this.function.functionArn,
+          // The detection rides with the event, so an event two rules match is judged once each.
+          inputTransformer: {
+            inputTemplate: `{"detection":"${props.detection}","ruleArn":"<aws.events.rule-arn>","event":<aws.events.event.json>}`,
+          },
+          retryPolicy: RULE_RETRY,
+          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        },
+      ],
+    });
+    new lambda.CfnPermission(this, `${id}Invoke`, {
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionArn,
+      principal: 'events.amazonaws.com',
+      sourceArn: ruleArn,
+      sourceAccount: Aws.ACCOUNT_ID,
+    });
+    // EventBridge sends undeliverable events to the queue: only this rule's, from this account.
+    this.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `DeadLetters${id.replace(/[^A-Za-z0-9]/g, '')}`,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      }),
+    );
+    this.rules.set(props.detection, rule);
+    return rule;
+  }
+}
