@@ -37,11 +37,11 @@ export interface AwsClients {
   ssm(region?: string): SSMClient;
   incidents(region?: string): SSMIncidentsClient;
   contacts(region?: string): SSMContactsClient;
+  sns(region?: string): SNSClient;
   guardduty(region?: string): GuardDutyClient;
   configService(region?: string): ConfigServiceClient;
   cloudtrail(region?: string): CloudTrailClient;
   cloudformation(region?: string): CloudFormationClient;
-  sns(region?: string): SNSClient;
   sts(region?: string): STSClient;
 }
 
@@ -87,12 +87,12 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     ssm: (r) => make(SSMClient as Ctor<SSMClient>, 'ssm', r),
     incidents: (r) => make(SSMIncidentsClient as Ctor<SSMIncidentsClient>, 'incidents', r),
     contacts: (r) => make(SSMContactsClient as Ctor<SSMContactsClient>, 'contacts', r),
+    sns: (r) => make(SNSClient as Ctor<SNSClient>, 'sns', r),
     guardduty: (r) => make(GuardDutyClient as Ctor<GuardDutyClient>, 'guardduty', r),
     configService: (r) => make(ConfigServiceClient as Ctor<ConfigServiceClient>, 'config', r),
     cloudtrail: (r) => make(CloudTrailClient as Ctor<CloudTrailClient>, 'cloudtrail', r),
     cloudformation: (r) =>
       make(CloudFormationClient as Ctor<CloudFormationClient>, 'cloudformation', r),
-    sns: (r) => make(SNSClient as Ctor<SNSClient>, 'sns', r),
     sts: (r) => make(STSClient as Ctor<STSClient>, 'sts', r),
   };
 }
@@ -136,11 +136,11 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   SSMClient: 'ssm',
   SSMIncidentsClient: 'ssm-incidents',
   SSMContactsClient: 'ssm-contacts',
+  SNSClient: 'sns',
   GuardDutyClient: 'guardduty',
   ConfigServiceClient: 'config',
   CloudTrailClient: 'cloudtrail',
   CloudFormationClient: 'cloudformation',
-  SNSClient: 'sns',
   STSClient: 'sts',
 };
 

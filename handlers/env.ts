@@ -8,6 +8,8 @@ import { DEFAULT_MAX_INBOUND_RULES } from './policy/quota';
 import { DEFAULT_LIMITS, type RemediationLimits } from './policy/results';
 import * as z from 'zod';
 import { INTAKE_DETECTIONS, type IntakeDetection } from './intake/request';
+import { channelKey, type Page } from './incident/paging';
+import type { OpsCenterSettings } from './aws/opscenter-backend';
 import { InputError } from './shared/errors';
 import { parseOrThrow } from './shared/validation';
 
@@ -31,6 +33,14 @@ export const ENV = {
   intakeDeadLetterQueueUrl: 'INTAKE_DEAD_LETTER_QUEUE_URL',
   /** Each detection's response plan, as JSON: {"<detection>": {"arn", "impact"}}. */
   intakeResponsePlans: 'INTAKE_RESPONSE_PLANS',
+  /** Where the intake opens incidents: "incident-manager" (when unset) or "opscenter". */
+  intakeBackend: 'INTAKE_BACKEND',
+  /** The OpsCenter backend's settings, as JSON: escalation, runbooks, notification topics. */
+  intakeOpsCenter: 'INTAKE_OPSCENTER',
+  /** Each detection's page schedule: {"rootActivity": [{atMinute, contact, channel}], ...}. */
+  pagerSchedules: 'PAGER_SCHEDULES',
+  /** The SNS topic of each contact's channel: {"alice/email": "arn:aws:sns:..."}. */
+  pagerTopics: 'PAGER_TOPICS',
 } as const;
 
 let cached: { text: string; policy: SecurityGroupPolicy } | undefined;
@@ -79,8 +89,8 @@ export function revertMinSeverityFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 export interface PlanSettings {
-  /** The response plan's ARN. */
-  readonly arn: string;
+  /** The response plan's ARN (Incident Manager backend only). */
+  readonly arn?: string;
   /** Its impact, used when the event carries no severity. */
   readonly impact: number;
 }
@@ -93,7 +103,7 @@ export interface IntakeSettings {
 
 const plansSchema = z.record(
   z.enum(INTAKE_DETECTIONS),
-  z.object({ arn: z.string().min(1), impact: z.number().int().min(1).max(5) }),
+  z.object({ arn: z.string().min(1).optional(), impact: z.number().int().min(1).max(5) }),
 );
 
 let intakeCached: { key: string; settings: IntakeSettings } | undefined;
@@ -123,4 +133,76 @@ export function intakeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Int
   };
   intakeCached = { key, settings };
   return settings;
+}
+
+function jsonOf(env: NodeJS.ProcessEnv, name: string, who: string): unknown {
+  const text = env[name];
+  if (!text) throw new InputError(`${name} is not set: ${who} cannot run without it`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${name} is not JSON`, { cause: err });
+  }
+}
+
+export type BackendChoice =
+  | { readonly backend: 'incident-manager' }
+  | { readonly backend: 'opscenter'; readonly settings: OpsCenterSettings };
+
+const opsCenterSchema = z.object({
+  escalationArn: z.string().startsWith('arn:', { error: 'the state machine ARN' }),
+  runbooks: z.record(
+    z.enum(INTAKE_DETECTIONS),
+    z.object({
+      document: z.string().min(1),
+      parameters: z.record(z.string(), z.array(z.string())),
+    }),
+  ),
+  notificationTopicArns: z.partialRecord(z.enum(INTAKE_DETECTIONS), z.string()).optional(),
+});
+
+/** Which backend the intake uses: Incident Manager unless INTAKE_BACKEND says "opscenter". */
+export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendChoice {
+  const backend = env[ENV.intakeBackend] || 'incident-manager';
+  if (backend === 'incident-manager') return { backend };
+  if (backend !== 'opscenter')
+    throw new InputError(
+      `${ENV.intakeBackend} is ${JSON.stringify(backend)}; valid: incident-manager or opscenter`,
+    );
+  const raw = jsonOf(env, ENV.intakeOpsCenter, 'the OpsCenter backend');
+  return { backend, settings: parseOrThrow(opsCenterSchema, raw, ENV.intakeOpsCenter) };
+}
+
+export interface PagerSettings {
+  readonly schedules: Readonly<Partial<Record<IntakeDetection, readonly Page[]>>>;
+  readonly topics: Readonly<Record<string, string>>;
+  /** For the console link in each page. */
+  readonly region: string;
+}
+
+const pageSchema = z.object({
+  atMinute: z.number().int().min(0),
+  contact: z.string().min(1),
+  channel: z.string().min(1),
+});
+
+/** The pager's schedules and topics (set by infra/constructs/paging.ts). */
+export function pagerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PagerSettings {
+  const schedules = parseOrThrow(
+    z.partialRecord(z.enum(INTAKE_DETECTIONS), z.array(pageSchema)),
+    jsonOf(env, ENV.pagerSchedules, 'the pager'),
+    ENV.pagerSchedules,
+  );
+  const topics = parseOrThrow(
+    z.record(z.string(), z.string().startsWith('arn:')),
+    jsonOf(env, ENV.pagerTopics, 'the pager'),
+    ENV.pagerTopics,
+  );
+  for (const [detection, pages] of Object.entries(schedules))
+    for (const p of pages ?? [])
+      if (!topics[channelKey(p.contact, p.channel)])
+        throw new InputError(
+          `${ENV.pagerSchedules}.${detection} pages ${p.contact}/${p.channel}, which has no topic in ${ENV.pagerTopics}`,
+        );
+  return { schedules, topics, region: env.AWS_REGION ?? 'us-east-1' };
 }

@@ -15,7 +15,15 @@ import { CONNECTION_TIMEOUT_MS, createIntakeClients, REQUEST_TIMEOUT_MS } from '
 import { sendDeadLetter } from './aws/dead-letters';
 import { DedupeTable } from './aws/dedupe-table';
 import { IncidentManagerBackend } from './aws/incident-manager-backend';
-import { intakeSettingsFromEnv, limitsFromEnv, policyFromEnv, type IntakeSettings } from './env';
+import { OpsCenterBackend } from './aws/opscenter-backend';
+import {
+  backendFromEnv,
+  intakeSettingsFromEnv,
+  limitsFromEnv,
+  policyFromEnv,
+  type IntakeSettings,
+} from './env';
+import { InputError } from './shared/errors';
 import type { IncidentBackend } from './incident/backend';
 import { changedGroupId, decideIntake, type GroupVerdict } from './intake/decide';
 import { BadEventError, parseIntakeRequest } from './intake/request';
@@ -121,17 +129,30 @@ export function makeHandler(deps: IntakeDeps) {
 
 // Module scope: one client each per container, reused across invocations.
 const clients = createIntakeClients();
+
+/** The backend the stack chose (INTAKE_BACKEND): Incident Manager unless told OpsCenter. */
+export function backendFor(env: NodeJS.ProcessEnv = process.env): IncidentBackend {
+  const choice = backendFromEnv(env);
+  if (choice.backend === 'opscenter')
+    return new OpsCenterBackend(clients.ssm, clients.sfn, choice.settings);
+  const plans = intakeSettingsFromEnv(env).plans;
+  const arns = Object.fromEntries(Object.entries(plans).map(([d, p]) => [d, p.arn]));
+  const missing = Object.entries(arns).filter(([, arn]) => !arn);
+  if (missing.length)
+    throw new InputError(
+      `the Incident Manager backend needs a response plan ARN for ${missing.map(([d]) => d).join(', ')}`,
+    );
+  return new IncidentManagerBackend(
+    clients.incidents,
+    arns as Record<keyof IntakeSettings['plans'], string>,
+  );
+}
+
 export const handler = makeHandler({
   ec2: clients.ec2,
   sqs: clients.sqs,
   table: () => new DedupeTable(clients.dynamo, intakeSettingsFromEnv().tableName),
-  backend: () =>
-    new IncidentManagerBackend(
-      clients.incidents,
-      Object.fromEntries(
-        Object.entries(intakeSettingsFromEnv().plans).map(([d, p]) => [d, p.arn]),
-      ) as Record<keyof IntakeSettings['plans'], string>,
-    ),
+  backend: () => backendFor(),
   settings: () => intakeSettingsFromEnv(),
   policy: () => policyFromEnv(),
   limits: () => limitsFromEnv(),

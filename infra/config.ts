@@ -34,6 +34,10 @@ import {
 /** The configuration `npm start`, the tests and a bare `cdk synth` use. */
 export const EXAMPLE_CONFIG = resolve(__dirname, '..', 'examples', 'config.yaml');
 
+/** Where incidents live: Incident Manager, or OpsCenter with SNS paging. */
+export const INCIDENT_BACKENDS = ['incident-manager', 'opscenter'] as const;
+export type IncidentBackendId = (typeof INCIDENT_BACKENDS)[number];
+
 /** The runbooks in runbooks/ (file name without .yaml). */
 export const RUNBOOK_IDS = [
   'revert-security-groups',
@@ -452,6 +456,23 @@ const configSchema = z
       })
       .strict()
       .prefault({}),
+    incidents: z
+      .object({
+        /**
+         * Where incidents live. "incident-manager": Incident Manager incidents, contacts and
+         * response plans. "opscenter": one OpsCenter OpsItem per incident, paging by email and SMS
+         * through SNS and escalation by a Step Functions state machine (docs/opscenter.md).
+         * @default "incident-manager"
+         */
+        backend: z
+          .enum(INCIDENT_BACKENDS, {
+            error:
+              'valid: "incident-manager" (Incident Manager; onboarded accounts only) or "opscenter" (OpsCenter OpsItems, paging through SNS)',
+          })
+          .default('incident-manager'),
+      })
+      .strict()
+      .prefault({}),
     /** @default [] */
     contacts: z.array(contactSchema, { error: 'a list of contacts' }).default([]),
     /** @default [] */
@@ -739,6 +760,8 @@ const configSchema = z
         `got ${excluded.length} roles, which make the security-group-opened event pattern ${patternLength(excluded)} characters long; EventBridge accepts ${c.detection.eventPatternQuota} (detection.eventPatternQuota), with room for the app's own 2 remediation roles: ${fit.length} of these roles fit. List fewer roles, use one role for your pipelines, or raise the quota "Event pattern size" (up to ${EVENT_PATTERN_API_MAX}) and set detection.eventPatternQuota`,
       );
 
+    if (c.incidents.backend === 'opscenter') opsCenterIssues(c, issue);
+
     const rules = c.detection.config.rules;
     if (
       c.detection.config.ruleNames?.length === 0 ||
@@ -749,6 +772,52 @@ const configSchema = z
         `got ${show(c.detection.config.ruleNames ?? null)} with every rule in detection.config.rules switched off; the configNoncompliance response plan would never start: switch a rule on or list the names of Config rules to watch`,
       );
   });
+
+const OPSCENTER = 'with incidents.backend "opscenter"';
+
+/** What only Incident Manager can do: refused under the OpsCenter backend, each with its fix. */
+function opsCenterIssues(
+  c: z.output<typeof configSchema>,
+  issue: (path: PropertyKey[], message: string) => void,
+): void {
+  c.contacts.forEach((contact, i) =>
+    contact.channels.forEach((ch, j) => {
+      if (ch.type === 'VOICE')
+        issue(
+          ['contacts', i, 'channels', j, 'type'],
+          `got "VOICE" ${OPSCENTER}; voice calls need Incident Manager (SNS sends email and SMS only): remove the channel, or use EMAIL or SMS`,
+        );
+    }),
+  );
+  c.rotations.forEach((r, i) =>
+    issue(
+      ['rotations', i],
+      `got rotation ${JSON.stringify(r.alias)} ${OPSCENTER}; on-call rotations need Incident Manager: page personal contacts or escalation plans instead`,
+    ),
+  );
+  c.escalationPlans.forEach((plan, i) =>
+    plan.stages.forEach((stage, s) => {
+      if (stage.essential)
+        issue(
+          ['escalationPlans', i, 'stages', s, 'essential'],
+          `got true ${OPSCENTER}; the OpsItem's status is the one acknowledgement, so no contact can be essential: remove the field`,
+        );
+    }),
+  );
+  for (const id of DETECTION_IDS)
+    c.responsePlans[id].engagements.forEach((e, k) => {
+      if (CONTACT_ARN.test(e))
+        issue(
+          ['responsePlans', id, 'engagements', k],
+          `got ${JSON.stringify(e)} ${OPSCENTER}; an existing Incident Manager contact cannot be paged through SNS: use the alias of a contact or escalation plan from this file`,
+        );
+    });
+  if (c.incidentManager.replicationSet.mode === 'create')
+    issue(
+      ['incidentManager', 'replicationSet', 'mode'],
+      `got "create" ${OPSCENTER}; the OpsCenter backend creates no Incident Manager resources: remove incidentManager or set incidents.backend to "incident-manager"`,
+    );
+}
 
 /**
  * Stands in, at validation time, for each of the app's own remediation roles, which the pattern

@@ -19,7 +19,7 @@ import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema'
 import { buildApp } from './build';
 import { runCfnLint, type CfnLintFinding, type CfnLintReport } from './cfn-lint';
 import type { DetectionId } from '../patterns';
-import type { FirstResponderConfig, RunbookId } from './config';
+import type { FirstResponderConfig, IncidentBackendId, RunbookId } from './config';
 import { contactsOf, type ContactSummary } from './constructs/on-call-summary';
 import { NAG_PACKS } from './nag';
 import { RUNBOOK_FUNCTIONS, REPO_ROOT } from './runbooks';
@@ -99,6 +99,8 @@ export interface AppSummary {
   /** The cloud assembly directory. */
   readonly outdir: string;
   readonly stacks: readonly StackSummary[];
+  /** Where incidents live (incidents.backend). */
+  readonly backend: IncidentBackendId;
   readonly replicationSet: {
     readonly mode: 'existing' | 'create';
     readonly regions?: readonly string[];
@@ -242,7 +244,9 @@ export function synthesizeAndCheck(
       stack: main.stackName,
       region: main.region,
       detection: p.detection,
-      target: `intake -> response plan ${p.name}`,
+      target: main.paging
+        ? `intake -> OpsItem, runbook ${p.runbook}, escalation`
+        : `intake -> response plan ${p.name}`,
       pattern: main.resolve(main.patterns.get(p.detection)),
     });
   }
@@ -284,10 +288,13 @@ export function synthesizeAndCheck(
     policyPath: config.policyPath,
     outdir: assembly.directory,
     stacks,
+    backend: config.incidents.backend,
     replicationSet:
       rs.mode === 'create'
         ? { mode: 'create', regions: rs.regions ?? [main.region] }
-        : { mode: 'existing', notice: ONBOARDING_NOTICE },
+        : config.incidents.backend === 'opscenter'
+          ? { mode: 'existing' }
+          : { mode: 'existing', notice: ONBOARDING_NOTICE },
     contacts,
     responsePlans,
     rules,

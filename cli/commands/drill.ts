@@ -30,7 +30,13 @@ import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
 import { formatRule, ruleFromJson } from '../../handlers/policy/rules';
 import { matchesPattern } from '../../patterns/match';
 import { DETECTION_IDS, type DetectionId } from '../../patterns';
-import { responsePlansOf, regionOf, type FirstResponderConfig } from '../../infra/config';
+import {
+  responsePlansOf,
+  regionOf,
+  type FirstResponderConfig,
+  type IncidentBackendId,
+} from '../../infra/config';
+import { severityOfImpact } from '../../handlers/incident/opsitem';
 import { detectionPatterns, ruleNameOf } from '../../infra/detection-patterns';
 import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
 import { contactsOf, type ContactSummary } from '../../infra/constructs/on-call-summary';
@@ -73,6 +79,8 @@ export interface DrillIncident {
   readonly intake: DrillIntake;
   readonly rule: string;
   readonly responsePlan: string;
+  /** Where the incident opens (incidents.backend). */
+  readonly backend: IncidentBackendId;
   readonly title: string;
   readonly impact: number;
   readonly engagements: readonly Engagement[];
@@ -337,6 +345,7 @@ export function runDrill(input: DrillInput): DrillReport {
         intake,
         rule: ruleNameOf(config, detection),
         responsePlan: plan.name,
+        backend: config.incidents.backend,
         title: intake.incident?.title ?? plan.title,
         impact: intake.incident?.impact ?? plan.impact,
         engagements: intake.decision === 'open' ? engagementOrder(plan.engagements, contacts) : [],
@@ -477,20 +486,29 @@ export function renderDrill(report: DrillReport): string {
         lines.push(`      no incident: ${inc.intake.reason}`);
         continue;
       }
+      const ops = inc.backend === 'opscenter';
       if (inc.intake.decision === 'append') {
         lines.push(
-          `      appended to the incident opened by ${inc.intake.appendsTo} ("seen again" on its timeline); nobody is paged`,
+          ops
+            ? `      appended to the OpsItem opened by ${inc.intake.appendsTo} ("seen again" in its operational data); nobody is paged`
+            : `      appended to the incident opened by ${inc.intake.appendsTo} ("seen again" on its timeline); nobody is paged`,
         );
         continue;
       }
-      lines.push(`      opens an incident from ${inc.responsePlan}: ${inc.intake.reason}`);
+      lines.push(
+        ops
+          ? `      opens an OpsItem (category Security, severity ${severityOfImpact(inc.impact)}): ${inc.intake.reason}`
+          : `      opens an incident from ${inc.responsePlan}: ${inc.intake.reason}`,
+      );
       lines.push(`      "${inc.title}", impact ${inc.impact} (${IMPACT[inc.impact] ?? '?'})`);
       const related = inc.intake.incident?.relatedItems ?? [];
       if (related.length) lines.push(`      related: ${related.map((r) => r.arn).join(', ')}`);
       const order = inc.engagements.map(
         (g) => `${g.atMinute} min ${g.contact} (${g.via.join(', ')})`,
       );
-      lines.push(`      engages: ${order.length ? order.join('; ') : 'nobody'}`);
+      lines.push(
+        `      ${ops ? 'pages through SNS until the OpsItem is In progress' : 'engages'}: ${order.length ? order.join('; ') : 'nobody'}`,
+      );
       lines.push(`      runbook: ${inc.runbook} -> function ${inc.invokes}`);
       for (const r of inc.response) lines.push(`      ${r}`);
       if (inc.plans?.length)

@@ -9,6 +9,7 @@ import {
   ListStackResourcesCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import {
   DescribeTrailsCommand,
@@ -89,7 +90,8 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
       detail: `your credentials are for account ${me.account}; the configuration deploys to ${config.app.account}`,
       fix: `use a profile for account ${config.app.account} (--profile)`,
     });
-  for (const [name, check] of CHECKS) checks.push(await guarded(name, () => check(ctx)));
+  const list = config.incidents.backend === 'opscenter' ? OPSCENTER_CHECKS : CHECKS;
+  for (const [name, check] of list) checks.push(await guarded(name, () => check(ctx)));
   return {
     ok: checks.every((c) => c.status !== 'fail'),
     account: me.account,
@@ -133,7 +135,7 @@ async function replicationSet(ctx: Context): Promise<Omit<Check, 'name'>> {
         : 'Incident Manager is not onboarded: the account has no replication set',
       fix: creates
         ? deployFix(ctx.config)
-        : `Incident Manager stopped onboarding new accounts on 2025-11-07, so an account that was not onboarded before then cannot start now: deploy to an account that already uses Incident Manager. If this account was onboarded and only its replication set is gone, set incidentManager.replicationSet.mode: create in ${ctx.config.source}; see docs/configuration.md`,
+        : `Incident Manager stopped onboarding new accounts on 2025-11-07, so an account that was not onboarded before then cannot start now: this account can use the OpsCenter backend (set incidents.backend: opscenter in ${ctx.config.source}; see docs/opscenter.md), or deploy to an account that already uses Incident Manager. If this account was onboarded and only its replication set is gone, set incidentManager.replicationSet.mode: create; see docs/configuration.md`,
     };
   }
   const got = await call(incidents, new GetReplicationSetCommand({ arn }));
@@ -420,6 +422,77 @@ async function rootSignIns(ctx: Context): Promise<Omit<Check, 'name'>> {
   );
 }
 
+/** Under OpsCenter: which backends the account can use (a replication set allows both). */
+async function backendChoice(ctx: Context): Promise<Omit<Check, 'name'>> {
+  const list = await call(ctx.clients.incidents(ctx.region), new ListReplicationSetsCommand({}));
+  const onboarded = Boolean(list.replicationSetArns?.length);
+  return {
+    status: 'pass',
+    detail: onboarded
+      ? 'the account has an Incident Manager replication set: both backends are possible; this configuration uses opscenter'
+      : 'the account has no Incident Manager replication set: opscenter is the backend it can use, and this configuration uses it',
+  };
+}
+
+/** The app's SNS paging topics, from the deployed stack's resources. */
+async function pagingTopics(ctx: Context): Promise<string[] | undefined> {
+  if (!(await describeStack(ctx, ctx.config.app.stackName, ctx.region))) return undefined;
+  const cfn = ctx.clients.cloudformation(ctx.region);
+  const topics: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await call(
+      cfn,
+      new ListStackResourcesCommand({ StackName: ctx.config.app.stackName, NextToken: token }),
+    );
+    for (const r of page.StackResourceSummaries ?? [])
+      if (r.ResourceType === 'AWS::SNS::Topic' && r.PhysicalResourceId)
+        topics.push(r.PhysicalResourceId);
+    token = page.NextToken;
+  } while (token);
+  return topics;
+}
+
+/** Under OpsCenter: a page reaches an email address only once its owner confirmed it. */
+async function subscriptionsConfirmed(ctx: Context): Promise<Omit<Check, 'name'>> {
+  const topics = await pagingTopics(ctx);
+  if (!topics)
+    return {
+      status: 'fail',
+      detail: `stack ${ctx.config.app.stackName} does not exist in ${ctx.region}: no paging topics`,
+      fix: deployFix(ctx.config),
+    };
+  const sns = ctx.clients.sns(ctx.region);
+  const pending: string[] = [];
+  let confirmed = 0;
+  for (const topic of topics) {
+    let token: string | undefined;
+    do {
+      const page = await call(
+        sns,
+        new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken: token }),
+      );
+      for (const sub of page.Subscriptions ?? []) {
+        // Unconfirmed subscriptions have no ARN yet: SNS answers "PendingConfirmation".
+        if (sub.SubscriptionArn === 'PendingConfirmation')
+          pending.push(`${sub.Endpoint ?? '?'} (${sub.Protocol ?? '?'})`);
+        else confirmed++;
+      }
+      token = page.NextToken;
+    } while (token);
+  }
+  if (pending.length)
+    return {
+      status: 'fail',
+      detail: `subscriptions pending confirmation, which receive no page: ${pending.join(', ')}`,
+      fix: 'each owner clicks "Confirm subscription" in the email SNS sent after the deploy; to resend it, delete and re-create the subscription (redeploy) or use aws sns subscribe with the same endpoint',
+    };
+  return {
+    status: 'pass',
+    detail: `${confirmed} subscription${confirmed === 1 ? '' : 's'} on ${topics.length} paging topic${topics.length === 1 ? '' : 's'} confirmed (SMS also needs the numbers verified while the account is in the SNS SMS sandbox)`,
+  };
+}
+
 /** Physical ids (ARNs) of the resources of this app's stack; none when it is not deployed. */
 async function ownResourceArns(ctx: Context): Promise<Set<string>> {
   const own = new Set<string>();
@@ -595,6 +668,21 @@ const CHECKS: readonly (readonly [string, CheckFn])[] = [
   ['Stacks deployed', (ctx) => stackCheck(ctx, ctx.config.app.stackName, ctx.region, '')],
   ['Aliases and plan names free', namesFree],
   ['Chat channel topics allow publishing', chatTopics],
+];
+
+/** What only an Incident Manager deployment relies on: replication set, contacts, plans, chat. */
+const INCIDENT_MANAGER_ONLY: readonly CheckFn[] = [
+  replicationSet,
+  contactChannels,
+  namesFree,
+  chatTopics,
+];
+
+/** Under OpsCenter, the Incident Manager checks give way to the backend and the subscriptions. */
+const OPSCENTER_CHECKS: readonly (readonly [string, CheckFn])[] = [
+  ['Incident backend', backendChoice],
+  ['Email subscriptions confirmed', subscriptionsConfirmed],
+  ...CHECKS.filter(([, check]) => !INCIDENT_MANAGER_ONLY.includes(check)),
 ];
 
 const MARK: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };

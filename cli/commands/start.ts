@@ -32,9 +32,14 @@ export function renderSummary(s: AppSummary, root: string): string {
     lines.push(
       `  ${st.stackName} in ${st.region}: ${st.resourceCount} resources (${shortPath(root, st.templatePath)})`,
     );
-  lines.push(
-    `replication set: mode ${s.replicationSet.mode}${s.replicationSet.regions ? ` in ${s.replicationSet.regions.join(', ')}` : ''}`,
-  );
+  if (s.backend === 'opscenter')
+    lines.push(
+      'incidents: OpsCenter OpsItems (incidents.backend: opscenter); pages by email and SMS through SNS, escalated by a Step Functions state machine; no Incident Manager resource',
+    );
+  else
+    lines.push(
+      `replication set: mode ${s.replicationSet.mode}${s.replicationSet.regions ? ` in ${s.replicationSet.regions.join(', ')}` : ''}`,
+    );
   if (s.replicationSet.notice) lines.push(`  ${s.replicationSet.notice}`);
   lines.push('contacts (stage start in minutes: what it engages):');
   for (const c of s.contacts)

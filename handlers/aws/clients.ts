@@ -4,7 +4,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 
 /** A TCP connection to an AWS endpoint is up in milliseconds; 3 s means it is not coming. */
@@ -47,6 +50,9 @@ export interface IntakeClients {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly incidents: SSMIncidentsClient;
+  /** OpsCenter backend: OpsItems and runbooks (SSM), the escalation (Step Functions). */
+  readonly ssm: SSMClient;
+  readonly sfn: SFNClient;
 }
 
 /** The intake's clients, each with the shared timeouts and retries. */
@@ -57,5 +63,13 @@ export function createIntakeClients(): IntakeClients {
     dynamo: new DynamoDBClient(settings),
     sqs: new SQSClient(settings),
     incidents: new SSMIncidentsClient(settings),
+    ssm: new SSMClient(settings),
+    sfn: new SFNClient(settings),
   };
+}
+
+/** The pager's clients: OpsItems and SNS, under the same timeouts. */
+export function createPagerClients(): { readonly ssm: SSMClient; readonly sns: SNSClient } {
+  const settings = clientSettings();
+  return { ssm: new SSMClient(settings), sns: new SNSClient(settings) };
 }

@@ -18,6 +18,12 @@ export interface RepeatNote {
   readonly resources?: readonly string[];
 }
 
+/** What the intake knows of an incident it opens, beyond the draft. */
+export interface OpenContext {
+  /** The dedupe key: OpsCenter keeps it as the OpsItem's own dedup string. */
+  readonly dedupeKey: string;
+}
+
 export interface IncidentBackend {
   /** Short name for logs and the drill, e.g. "incident-manager". */
   readonly name: string;
@@ -25,7 +31,7 @@ export interface IncidentBackend {
    * Opens an incident and returns the backend's reference to it. The same `idempotencyToken`
    * with the same draft opens one incident however often it is called.
    */
-  open(draft: IncidentDraft, idempotencyToken: string): Promise<string>;
+  open(draft: IncidentDraft, idempotencyToken: string, context?: OpenContext): Promise<string>;
   /** Whether the incident behind a reference is still open (the one to append to). */
   status(incidentRef: string): Promise<IncidentStatus>;
   /** Adds one "seen again" entry to an open incident; idempotent for the same token. */

@@ -95,7 +95,7 @@ export async function applyDecision(
     let ref: string;
     try {
       deps.checkDeadline('StartIncident');
-      ref = await backend.open(draft, openToken(key, generation));
+      ref = await backend.open(draft, openToken(key, generation), { dedupeKey: key });
     } catch (err) {
       // Let the next delivery (this one's retry included) take over at once, same token.
       await table

@@ -16,12 +16,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
 import { LEASE_MS } from '../../handlers/intake/dedupe';
-import type { IntakeDetection } from '../../handlers/intake/request';
+import { INTAKE_DETECTIONS, type IntakeDetection } from '../../handlers/intake/request';
 import { ENV, type PlanSettings } from '../../handlers/env';
+import type { OpsCenterSettings, RunbookStart } from '../../handlers/aws/opscenter-backend';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
 import { incidentResourceArns, responsePlanArn } from './response-plans';
@@ -48,7 +51,29 @@ export interface IntakeRuleProps {
   readonly state?: 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 }
 
+/** What the intake needs to open OpsItems instead of Incident Manager incidents. */
+export interface IntakeOpsCenterProps {
+  /** The escalation state machine the intake starts for each new OpsItem. */
+  readonly escalation: sfn.IStateMachine;
+  /** Each detection's runbook and its fixed parameters (role, dry run). */
+  readonly runbooks: Readonly<
+    Record<IntakeDetection, { document: ssm.CfnDocument; parameters: Record<string, string[]> }>
+  >;
+  /** The role the runbooks assume, which the intake passes to Automation. */
+  readonly automationRole: iam.IRole;
+  /**
+   * SNS topic OpsCenter notifies when a detection's OpsItem changes.
+   * @default none
+   */
+  readonly notificationTopicArns?: Readonly<Partial<Record<IntakeDetection, string>>>;
+}
+
 export interface IntakeProps {
+  /**
+   * Open OpsItems (OpsCenter) instead of Incident Manager incidents.
+   * @default undefined: Incident Manager, from the response plans
+   */
+  readonly opsCenter?: IntakeOpsCenterProps;
   /** Prefix of names, e.g. "first-responder". */
   readonly prefix: string;
   /** The security-group policy as compact JSON (the intake judges groups with it). */
@@ -137,6 +162,19 @@ export class Intake extends Construct {
       }),
     });
     const planNames = Object.values(props.responsePlans).map((p) => p.name);
+    const imStatements = [
+      // StartIncident's only resource type is the response plan (Service Authorization Reference).
+      new iam.PolicyStatement({
+        sid: 'StartIncidents',
+        actions: ['ssm-incidents:StartIncident'],
+        resources: planNames.map((name) => responsePlanArn(this, name)),
+      }),
+      new iam.PolicyStatement({
+        sid: 'AppendToIncidents',
+        actions: ['ssm-incidents:GetIncidentRecord', 'ssm-incidents:CreateTimelineEvent'],
+        resources: incidentResourceArns(this, planNames),
+      }),
+    ];
     const policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `Permissions of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
       roles: [this.role],
@@ -161,24 +199,16 @@ export class Intake extends Construct {
           actions: ['sqs:SendMessage'],
           resources: [this.deadLetterQueue.queueArn],
         }),
-        // StartIncident's only resource type is the response plan (Service Authorization Reference).
-        new iam.PolicyStatement({
-          sid: 'StartIncidents',
-          actions: ['ssm-incidents:StartIncident'],
-          resources: planNames.map((name) => responsePlanArn(this, name)),
-        }),
-        new iam.PolicyStatement({
-          sid: 'AppendToIncidents',
-          actions: ['ssm-incidents:GetIncidentRecord', 'ssm-incidents:CreateTimelineEvent'],
-          resources: incidentResourceArns(this, planNames),
-        }),
+        ...(props.opsCenter ? opsCenterStatements(stack, props.opsCenter) : imStatements),
       ],
     });
 
     const plans = Object.fromEntries(
       Object.entries(props.responsePlans).map(([detection, p]) => [
         detection,
-        { arn: responsePlanArn(this, p.name), impact: p.impact } satisfies PlanSettings,
+        (props.opsCenter
+          ? { impact: p.impact }
+          : { arn: responsePlanArn(this, p.name), impact: p.impact }) satisfies PlanSettings,
       ]),
     );
     this.function = new NodejsFunction(this, 'Function', {
@@ -197,6 +227,12 @@ export class Intake extends Construct {
         [ENV.intakeTable]: this.table.tableName,
         [ENV.intakeDeadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
         [ENV.intakeResponsePlans]: stack.toJsonString(plans),
+        ...(props.opsCenter
+          ? {
+              [ENV.intakeBackend]: 'opscenter',
+              [ENV.intakeOpsCenter]: stack.toJsonString(opsCenterSettings(props.opsCenter)),
+            }
+          : {}),
         ...(props.maxRevokesPerGroup !== undefined
           ? { [ENV.maxRevokesPerGroup]: String(props.maxRevokesPerGroup) }
           : {}),
@@ -248,7 +284,8 @@ export class Intake extends Construct {
         reason:
           'EC2 Describe actions support no resource-level permissions, so they need Resource "*"; the intake only reads security groups.',
       },
-      ...planNames.map((name) => ({
+      ...(props.opsCenter ? opsCenterAcknowledgements(stack, props.opsCenter) : []),
+      ...(props.opsCenter ? [] : planNames).map((name) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
         reason:
           "Incident records are created at run time; the wildcard covers only the incidents of this app's own response plans.",
@@ -312,4 +349,88 @@ export class Intake extends Construct {
     this.rules.set(props.detection, rule);
     return rule;
   }
+}
+
+/** The intake's OpsCenter settings as its environment carries them (CDK tokens resolve at deploy). */
+function opsCenterSettings(p: IntakeOpsCenterProps): OpsCenterSettings {
+  const runbooks = {} as Record<IntakeDetection, RunbookStart>;
+  for (const d of INTAKE_DETECTIONS)
+    runbooks[d] = { document: p.runbooks[d].document.ref, parameters: p.runbooks[d].parameters };
+  return {
+    escalationArn: p.escalation.stateMachineArn,
+    runbooks,
+    ...(p.notificationTopicArns ? { notificationTopicArns: p.notificationTopicArns } : {}),
+  };
+}
+
+/**
+ * OpsCenter: create, read and write OpsItems, find one by its key, start the escalation, start
+ * the runbooks and pass their role. StartAutomationExecution's resource types are the
+ * automation definition and the automation execution (Service Authorization Reference).
+ */
+function opsCenterStatements(stack: Stack, p: IntakeOpsCenterProps): iam.PolicyStatement[] {
+  const documents = [...new Set(Object.values(p.runbooks).map((r) => r.document))];
+  return [
+    new iam.PolicyStatement({
+      sid: 'OpsItems',
+      actions: ['ssm:CreateOpsItem', 'ssm:GetOpsItem', 'ssm:UpdateOpsItem'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'opsitem', resourceName: '*' })],
+    }),
+    // DescribeOpsItems supports no resource-level permissions.
+    new iam.PolicyStatement({
+      sid: 'FindOpsItems',
+      actions: ['ssm:DescribeOpsItems'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'StartEscalation',
+      actions: ['states:StartExecution'],
+      resources: [p.escalation.stateMachineArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'StartRunbooks',
+      actions: ['ssm:StartAutomationExecution'],
+      resources: [
+        ...documents.map((d) =>
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'automation-definition',
+            resourceName: `${d.ref}:*`,
+          }),
+        ),
+        ...documents.map((d) =>
+          stack.formatArn({ service: 'ssm', resource: 'document', resourceName: d.ref }),
+        ),
+        stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassAutomationRole',
+      actions: ['iam:PassRole'],
+      resources: [p.automationRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+    }),
+  ];
+}
+
+function opsCenterAcknowledgements(stack: Stack, p: IntakeOpsCenterProps) {
+  const { region, account } = nagEnv(stack);
+  const documents = [...new Set(Object.values(p.runbooks).map((r) => r.document))];
+  return [
+    ...documents.map((d) => ({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:automation-definition/<${stack.getLogicalId(d)}>:*]`,
+      reason:
+        'The trailing wildcard selects versions of this one runbook, which change with every deployment; no other document matches.',
+    })),
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:opsitem/*]`,
+      reason:
+        'OpsItems are created at run time; the intake reads and writes only the ones it opened, found by their ID.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:automation-execution/*]`,
+      reason:
+        'Automation execution IDs are assigned when the runbook starts; the document statement limits what can be started.',
+    },
+  ];
 }

@@ -19,6 +19,12 @@ export interface RunbooksProps {
   readonly prefix: string;
   /** The functions the runbooks invoke. */
   readonly functions: Record<FunctionId, lambda.IFunction>;
+  /**
+   * Create the role Incident Manager starts the runbooks with (false under OpsCenter, where the
+   * intake starts them).
+   * @default true
+   */
+  readonly incidentManager?: boolean;
 }
 
 export class Runbooks extends Construct {
@@ -26,7 +32,7 @@ export class Runbooks extends Construct {
   /** Assumed by the runbooks (AutomationAssumeRole). */
   readonly automationRole: iam.Role;
   /** Used by Incident Manager to start the runbooks (the response plan's RoleArn). */
-  readonly incidentManagerRole: iam.Role;
+  readonly incidentManagerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: RunbooksProps) {
     super(scope, id);
@@ -77,7 +83,8 @@ export class Runbooks extends Construct {
       ],
     });
 
-    this.incidentManagerRole = new iam.Role(this, 'IncidentManagerRole', {
+    if (props.incidentManager === false) return;
+    const incidentManagerRole = new iam.Role(this, 'IncidentManagerRole', {
       description: `Used by Incident Manager to start the ${props.prefix} runbooks.`,
       assumedBy: new iam.ServicePrincipal('ssm-incidents.amazonaws.com', {
         conditions: {
@@ -95,7 +102,7 @@ export class Runbooks extends Construct {
     });
     const startPolicy = new iam.ManagedPolicy(this, 'IncidentManagerPolicy', {
       description: `Lets Incident Manager start the ${props.prefix} runbooks and pass their role.`,
-      roles: [this.incidentManagerRole],
+      roles: [incidentManagerRole],
       statements: [
         // The Service Authorization Reference lists document and automation-execution as required
         // resource types of ssm:StartAutomationExecution, and automation-definition as well;
@@ -132,6 +139,7 @@ export class Runbooks extends Construct {
         }),
       ],
     });
+    this.incidentManagerRole = incidentManagerRole;
     const { region, account } = nagEnv(stack);
     acknowledge(
       startPolicy,

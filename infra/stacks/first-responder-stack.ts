@@ -4,6 +4,7 @@
  */
 import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
 import { applyTags } from '../tags';
@@ -14,8 +15,10 @@ import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../d
 import { Intake } from '../constructs/intake';
 import { OnCall } from '../constructs/on-call';
 import { ResponseFunctions } from '../constructs/response-functions';
+import { Paging } from '../constructs/paging';
 import { ResponsePlans } from '../constructs/response-plans';
 import { Runbooks } from '../constructs/runbooks';
+import { ASSUME_ROLE_PARAMETER, loadRunbook } from '../runbooks';
 
 /** Shown in `existing` mode, where the app creates no replication set. */
 export const ONBOARDING_NOTICE =
@@ -28,8 +31,11 @@ export interface FirstResponderStackProps extends StackProps {
 export class FirstResponderStack extends Stack {
   readonly responseFunctions: ResponseFunctions;
   readonly runbooks: Runbooks;
-  readonly onCall: OnCall;
-  readonly responsePlans: ResponsePlans;
+  /** Incident Manager contacts and response plans (backend "incident-manager" only). */
+  readonly onCall?: OnCall;
+  readonly responsePlans?: ResponsePlans;
+  /** SNS paging and the escalation state machine (backend "opscenter" only). */
+  readonly paging?: Paging;
   readonly plans: readonly ResponsePlanConfig[];
   readonly configRules: ConfigRules;
   readonly intake: Intake;
@@ -65,13 +71,24 @@ export class FirstResponderStack extends Stack {
       guardDutyRevertMinSeverity: config.remediation.guardDutyRevertMinSeverity,
     });
 
+    const opsCenter = config.incidents.backend === 'opscenter';
     this.runbooks = new Runbooks(this, 'Runbooks', {
       prefix,
       functions: this.responseFunctions.functions,
+      incidentManager: !opsCenter,
     });
 
     const rs = config.incidentManager.replicationSet;
-    if (rs.mode === 'create') {
+    if (opsCenter) {
+      this.paging = new Paging(this, 'Paging', {
+        prefix,
+        contacts: config.contacts,
+        escalationPlans: config.escalationPlans,
+        plans: this.plans,
+        logRetention: config.logs.retentionDays,
+        ...(config.logs.kmsKeyArn ? { logKmsKeyArn: config.logs.kmsKeyArn } : {}),
+      });
+    } else if (rs.mode === 'create') {
       const regions = rs.regions ?? [this.region];
       this.replicationSet = new ssmincidents.CfnReplicationSet(this, 'ReplicationSet', {
         deletionProtected: true,
@@ -86,29 +103,31 @@ export class FirstResponderStack extends Stack {
       Annotations.of(this).addInfo(ONBOARDING_NOTICE);
     }
 
-    this.onCall = new OnCall(this, 'OnCall', {
-      contacts: config.contacts,
-      escalationPlans: config.escalationPlans,
-      rotations: config.rotations,
-      deferChannelActivation: config.incidentManager.deferChannelActivation,
-    });
-
-    this.responsePlans = new ResponsePlans(this, 'ResponsePlans', {
-      plans: this.plans,
-      engagementArn: (a) => this.onCall.arnOf(a),
-      documents: this.runbooks.documents,
-      incidentManagerRole: this.runbooks.incidentManagerRole,
-      automationRole: this.runbooks.automationRole,
-      dryRun: config.remediation.dryRun,
-    });
-
-    if (this.replicationSet)
-      for (const r of [...this.onCall.resources, ...this.responsePlans.plans.values()])
-        r.addResourceDependency(this.replicationSet);
+    if (!opsCenter) {
+      const onCall = new OnCall(this, 'OnCall', {
+        contacts: config.contacts,
+        escalationPlans: config.escalationPlans,
+        rotations: config.rotations,
+        deferChannelActivation: config.incidentManager.deferChannelActivation,
+      });
+      const responsePlans = new ResponsePlans(this, 'ResponsePlans', {
+        plans: this.plans,
+        engagementArn: (a) => onCall.arnOf(a),
+        documents: this.runbooks.documents,
+        incidentManagerRole: this.runbooks.incidentManagerRole!,
+        automationRole: this.runbooks.automationRole,
+        dryRun: config.remediation.dryRun,
+      });
+      this.onCall = onCall;
+      this.responsePlans = responsePlans;
+      if (this.replicationSet)
+        for (const r of [...onCall.resources, ...responsePlans.plans.values()])
+          r.addResourceDependency(this.replicationSet);
+    }
 
     for (const p of this.plans)
       if (p.engagements.length === 0)
-        Annotations.of(this.responsePlans.plans.get(p.detection)!).addWarningV2(
+        Annotations.of(this.responsePlans?.plans.get(p.detection) ?? this).addWarningV2(
           'first-responder:no-engagements',
           `responsePlans.${p.detection} has no engagements: its incidents start and run the runbook, but nobody is paged. Add contact or escalation-plan aliases to responsePlans.${p.detection}.engagements.`,
         );
@@ -139,6 +158,20 @@ export class FirstResponderStack extends Stack {
       ...(config.remediation.maxRevokesPerGroup !== undefined
         ? { maxRevokesPerGroup: config.remediation.maxRevokesPerGroup }
         : {}),
+      ...(this.paging
+        ? {
+            opsCenter: {
+              escalation: this.paging.stateMachine,
+              runbooks: runbookStarts(this.plans, this.runbooks, config.remediation.dryRun),
+              automationRole: this.runbooks.automationRole,
+              notificationTopicArns: Object.fromEntries(
+                this.plans.flatMap((p) =>
+                  p.notificationTopicArn ? [[p.detection, p.notificationTopicArn]] : [],
+                ),
+              ),
+            },
+          }
+        : {}),
     });
     for (const p of this.plans) {
       const rule = this.intake.addRule(`Detect-${p.detection}`, {
@@ -149,10 +182,34 @@ export class FirstResponderStack extends Stack {
         state: detectionById(p.detection).ruleState,
       });
       // The intake starts incidents from the plan: it must exist before events arrive.
-      rule.addResourceDependency(this.responsePlans.plans.get(p.detection)!);
+      const plan = this.responsePlans?.plans.get(p.detection);
+      if (plan) rule.addResourceDependency(plan);
       this.detections.set(p.detection, rule);
     }
 
     applyTags(this, config.app.tags);
   }
 }
+
+/**
+ * What the intake passes each runbook under OpsCenter: the parameters a response plan would
+ * (the automation role, and DryRun where declared); the OpsItem fills the rest.
+ */
+export function runbookStarts(
+  plans: readonly ResponsePlanConfig[],
+  runbooks: Runbooks,
+  dryRun: boolean,
+): Record<DetectionId, RunbookStartProps> {
+  const out = {} as Record<DetectionId, RunbookStartProps>;
+  for (const p of plans) {
+    const declared = loadRunbook(p.runbook).parameters;
+    const parameters: Record<string, string[]> = {
+      [ASSUME_ROLE_PARAMETER]: [runbooks.automationRole.roleArn],
+    };
+    if (declared.DryRun) parameters.DryRun = [String(dryRun)];
+    out[p.detection] = { document: runbooks.documents[p.runbook], parameters };
+  }
+  return out;
+}
+
+type RunbookStartProps = { document: ssm.CfnDocument; parameters: Record<string, string[]> };

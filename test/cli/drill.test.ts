@@ -312,3 +312,22 @@ describe('engagement order', () => {
     ]);
   });
 });
+
+describe('drill under the OpsCenter backend (examples/config-opscenter.yaml)', () => {
+  const report = runDrill({
+    config: loadConfig(join(EXAMPLES, 'config-opscenter.yaml')),
+    events: loadDrillEvents(join(EXAMPLES, 'events')),
+    groups: GROUPS,
+  });
+
+  it('every sample event does what it should, opening OpsItems that page through SNS', () => {
+    expect(report.outcomes.filter((o) => o.verdict !== 'as expected')).toEqual([]);
+    const text = renderDrill(report);
+    expect(text).toContain('opens an OpsItem (category Security, severity 1)');
+    expect(text).toContain(
+      'pages through SNS until the OpsItem is In progress: 0 min alice (email); 10 min alice (sms); 15 min bob (email, sms)',
+    );
+    expect(text).toContain('appended to the OpsItem opened by');
+    expect(text).not.toMatch(/voice|opens an incident/);
+  });
+});

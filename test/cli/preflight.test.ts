@@ -3,6 +3,7 @@
  * failure must say what is wrong and how to fix it. Responses are shaped as the API references
  * document them. Also the one-line messages for missing credentials and permissions.
  */
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import {
   CloudFormationClient,
   DescribeStacksCommand,
@@ -703,5 +704,96 @@ describe('the preflight command line', () => {
     } finally {
       out.mockRestore();
     }
+  });
+});
+
+describe('preflight under the OpsCenter backend', () => {
+  const OPS_CONFIG = loadConfig(join(__dirname, '..', '..', 'examples', 'config-opscenter.yaml'));
+  const TOPIC = (name: string) => `arn:aws:sns:${REGION}:${ACCOUNT}:FirstResponder-${name}`;
+  let sns: AwsClientStub<SNSClient>;
+
+  beforeEach(() => {
+    cfn.on(ListStackResourcesCommand, { StackName: 'FirstResponder' }).resolves({
+      StackResourceSummaries: [
+        ['alice-email', 'alice-sms'].map((n) => ({
+          LogicalResourceId: n,
+          PhysicalResourceId: TOPIC(n),
+          ResourceType: 'AWS::SNS::Topic',
+          ResourceStatus: 'CREATE_COMPLETE' as const,
+          LastUpdatedTimestamp: new Date(),
+        })),
+      ].flat(),
+    });
+    sns = mockClient(SNSClient);
+    sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
+      Subscriptions: [
+        input.TopicArn.endsWith('email')
+          ? {
+              SubscriptionArn: `${input.TopicArn}:0b7cc2f0-5f5d-4c5f-9d53-1c4b5b2a3e01`,
+              Protocol: 'email',
+              Endpoint: 'alice@example.com',
+              TopicArn: input.TopicArn,
+            }
+          : {
+              SubscriptionArn: `${input.TopicArn}:7f2e0a33-1d4c-4f0a-8e6e-2b9d7c5a1f02`,
+              Protocol: 'sms',
+              Endpoint: '+12065550101',
+              TopicArn: input.TopicArn,
+            },
+      ],
+    }));
+  });
+  afterEach(() => sns.restore());
+
+  const opsPreflight = () =>
+    runPreflight({ clients: createAwsClients({ region: REGION }), config: OPS_CONFIG });
+
+  it('says which backend the account can use and checks the subscriptions, not Incident Manager', async () => {
+    incidents.on(ListReplicationSetsCommand).resolves({ replicationSetArns: [] });
+    const report = await opsPreflight();
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([
+      ['Incident backend', 'pass'],
+      ['Email subscriptions confirmed', 'pass'],
+      ['GuardDuty enabled', 'pass'],
+      ['AWS Config records security groups', 'pass'],
+      ['CloudTrail logs management events', 'pass'],
+      ['Root sign-ins covered (us-east-1)', 'pass'],
+      ['Stacks deployed', 'pass'],
+    ]);
+    expect(check(report, 'Incident backend').detail).toMatch(
+      /no Incident Manager replication set: opscenter is the backend it can use/,
+    );
+    expect(contacts.calls()).toHaveLength(0);
+  });
+
+  it('an onboarded account could use either backend', async () => {
+    const report = await opsPreflight();
+    expect(check(report, 'Incident backend').detail).toMatch(/both backends are possible/);
+  });
+
+  it('fails on an email subscription still pending confirmation, naming it', async () => {
+    sns.on(ListSubscriptionsByTopicCommand, { TopicArn: TOPIC('alice-email') }).resolves({
+      Subscriptions: [
+        {
+          SubscriptionArn: 'PendingConfirmation',
+          Protocol: 'email',
+          Endpoint: 'alice@example.com',
+          TopicArn: TOPIC('alice-email'),
+        },
+      ],
+    });
+    const c = check(await opsPreflight(), 'Email subscriptions');
+    expect(c).toMatchObject({
+      status: 'fail',
+      detail:
+        'subscriptions pending confirmation, which receive no page: alice@example.com (email)',
+    });
+    expect(c.fix).toMatch(/Confirm subscription/);
+  });
+
+  it('under Incident Manager, a missing replication set points to the OpsCenter backend', async () => {
+    incidents.on(ListReplicationSetsCommand).resolves({ replicationSetArns: [] });
+    const c = check(await preflight(), 'Incident Manager');
+    expect(c.fix).toContain('set incidents.backend: opscenter');
   });
 });

@@ -275,3 +275,76 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('incidents.backend', () => {
+  it('defaults to Incident Manager', () => {
+    expect(configFrom({}).incidents.backend).toBe('incident-manager');
+  });
+
+  it('refuses an unknown backend, naming the field, the value and what is valid', () => {
+    expect(problemsOf(minimalInput({ incidents: { backend: 'pagerduty' } }))).toEqual([
+      expect.stringMatching(
+        /^config\.incidents\.backend: got "pagerduty"; valid: "incident-manager" .* or "opscenter"/,
+      ),
+    ]);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'Noncompliance 1: a VOICE channel',
+      {
+        contacts: [
+          { ...alice, channels: [...alice.channels, { type: 'VOICE', address: '+12065550101' }] },
+        ],
+      },
+      /^config\.contacts\[0\]\.channels\[2\]\.type: got "VOICE" with incidents\.backend "opscenter"; voice calls need Incident Manager/,
+    ],
+    [
+      'Noncompliance 2: a rotation',
+      {
+        contacts: [alice],
+        rotations: [
+          {
+            alias: 'week',
+            displayName: 'Week',
+            contacts: ['alice'],
+            startTime: '2026-01-05T09:00:00',
+          },
+        ],
+      },
+      /^config\.rotations\[0\]: got rotation "week" .*on-call rotations need Incident Manager/,
+    ],
+    [
+      'Noncompliance 3: an existing Incident Manager contact',
+      {
+        responsePlans: {
+          rootActivity: {
+            engagements: ['arn:aws:ssm-contacts:us-east-1:111122223333:contact/oncall'],
+          },
+        },
+      },
+      /^config\.responsePlans\.rootActivity\.engagements\[0\]: .*cannot be paged through SNS/,
+    ],
+    [
+      'Noncompliance 4: a replication set to create',
+      { incidentManager: { replicationSet: { mode: 'create' } } },
+      /^config\.incidentManager\.replicationSet\.mode: got "create" with incidents\.backend "opscenter"/,
+    ],
+  ])('%s is refused under opscenter', (_name, extra, message) => {
+    expect(problemsOf(minimalInput({ incidents: { backend: 'opscenter' }, ...extra }))).toEqual([
+      expect.stringMatching(message),
+    ]);
+  });
+
+  it('Compliance 1: email and SMS contacts and escalation plans are accepted under opscenter', () => {
+    const config = configFrom(
+      minimalInput({
+        incidents: { backend: 'opscenter' },
+        contacts: [alice],
+        escalationPlans: [{ alias: 'esc', displayName: 'Esc', stages: [{ contacts: ['alice'] }] }],
+        responsePlans: { rootActivity: { engagements: ['esc'] } },
+      }),
+    );
+    expect(config.incidents.backend).toBe('opscenter');
+  });
+});
