@@ -80,6 +80,11 @@ export interface ResponseFunctionsProps {
    */
   readonly maxGroupsPerCall?: number;
   /**
+   * MAX_INBOUND_RULES_PER_GROUP of the reverter: EC2's inbound-rule quota per group.
+   * @default the handler's default (60, EC2's default quota)
+   */
+  readonly maxInboundRulesPerGroup?: number;
+  /**
    * GUARDDUTY_REVERT_MIN_SEVERITY of the GuardDuty response: a severity, or "never".
    * @default the handler's default (9, Critical only)
    */
@@ -206,6 +211,8 @@ export class ResponseFunctions extends Construct {
           environment[ENV.maxRevokesPerGroup] = String(props.maxRevokesPerGroup);
         if (props.maxGroupsPerCall !== undefined)
           environment[ENV.maxGroupsPerCall] = String(props.maxGroupsPerCall);
+        if (props.maxInboundRulesPerGroup !== undefined)
+          environment[ENV.maxInboundRulesPerGroup] = String(props.maxInboundRulesPerGroup);
       }
       if (reads('guardDutyRevertMinSeverity') && props.guardDutyRevertMinSeverity !== undefined)
         environment[ENV.guardDutyRevertMinSeverity] = String(props.guardDutyRevertMinSeverity);

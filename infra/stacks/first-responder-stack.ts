@@ -70,6 +70,9 @@ export class FirstResponderStack extends Stack {
       ...(config.remediation.maxGroupsPerCall !== undefined
         ? { maxGroupsPerCall: config.remediation.maxGroupsPerCall }
         : {}),
+      ...(config.remediation.maxInboundRulesPerGroup !== undefined
+        ? { maxInboundRulesPerGroup: config.remediation.maxInboundRulesPerGroup }
+        : {}),
       guardDutyRevertMinSeverity: config.remediation.guardDutyRevertMinSeverity,
     });
 
