@@ -35,7 +35,10 @@ const { main } = require('../cli/main.ts');
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err) => {
-    console.error(`first-responder: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    // main() turns every error into an exit code itself; reaching here is a bug.
+    const { explainError } = require('../cli/errors.ts');
+    const { code, line } = explainError('', err);
+    console.error(line);
+    process.exitCode = code;
   },
 );

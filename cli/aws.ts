@@ -49,6 +49,10 @@ type Ctor<C> = new (config: Record<string, unknown>) => C;
 
 /** Clients are made on first use and reused, one per service and region. */
 export function createAwsClients(options: AwsOptions = {}): AwsClients {
+  // On Node 20 the SDK prints an 8-line notice (Node 22 needed from January 2027) when the first
+  // client is made; the CLI's stderr is for one line, and the README says which Node to use. This
+  // is the SDK's documented switch (aws/aws-sdk-js-v3#7983); a value the user set wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const cache = new Map<string, unknown>();
   const make = <C>(Class: Ctor<C>, name: string, region?: string): C => {
     const r = region ?? options.region;

@@ -3,7 +3,6 @@
  * parses its options, prints help, and maps errors to exit codes. Every command returns its
  * output, so tests call them directly or through `main`.
  */
-import { ValidationError } from '../handlers/shared/validation';
 import { AWS_OPTIONS, COMMANDS } from './command-table';
 import {
   commandHelp,
@@ -35,7 +34,7 @@ export function usage(): string {
 
 const HELP_WORDS = new Set(['-h', '--help', 'help']);
 
-/** Exit codes: 0 done, 1 the command ran and found a problem, 2 bad input. */
+/** Exit codes (EXIT in errors.ts): 0 done, 1 a problem found, 2 bad input, 70 a bug. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   let command: Command | undefined;
@@ -58,17 +57,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await command.run(parsed.values);
   } catch (err) {
-    // One clear line: the message already names the field, the value and the fix.
-    const message =
-      err instanceof ValidationError
-        ? err.problems.join('; ')
-        : err instanceof Error
-          ? err.message
-          : String(err);
-    const hint =
-      err instanceof UsageError ? ` (${PROGRAM}${command ? ` ${command.name}` : ''} --help)` : '';
-    console.error(`${PROGRAM} ${name ?? ''}: ${message.replace(/\n\s*/g, ' ')}${hint}`);
-    return 2;
+    // One line: bad input names the field and exits 2; anything unexpected is a bug (70).
+    const help = `${PROGRAM}${command ? ` ${command.name}` : ''} --help`;
+    // Loaded only when something failed, so that --help stays as light as it is.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on-demand, as in command-table.ts
+    const { explainError } = require('./errors') as typeof import('./errors');
+    const { code, line } = explainError(name ?? '', err, help);
+    console.error(line);
+    return code;
   }
 }
 

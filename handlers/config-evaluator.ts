@@ -14,6 +14,7 @@ import {
   goneEvaluation,
   parseConfigRuleEvent,
   toResourceEvaluation,
+  unreadableEvaluation,
   type ConfigRuleRequest,
   type ResourceEvaluation,
 } from './policy/config-item';
@@ -21,6 +22,7 @@ import type { SecurityGroupPolicy } from './policy/policy';
 import { snapshotFromDescribe } from './policy/rules';
 import { policyFromEnv } from './env';
 import { logger } from './shared/logger';
+import { ValidationError } from './shared/validation';
 
 export interface ConfigEvaluatorDeps {
   readonly config: ConfigServiceClient;
@@ -40,7 +42,14 @@ function evaluateDescribed(
   orderingTimestamp: Date,
 ): ResourceEvaluation {
   // Rule IDs are not needed to judge a group, so DescribeSecurityGroups alone is enough.
-  const snapshot = snapshotFromDescribe(group);
+  let snapshot;
+  try {
+    snapshot = snapshotFromDescribe(group);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    logger.warn('group not judged', { groupId: group.GroupId, problems: err.problems });
+    return unreadableEvaluation(group.GroupId ?? '', err.summary, orderingTimestamp);
+  }
   const result = evaluateGroup(snapshot, policy);
   logger.debug('plan', { groupId: snapshot.groupId, snapshot, plan: result.plan });
   return toResourceEvaluation(snapshot.groupId, result, orderingTimestamp);

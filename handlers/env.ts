@@ -4,6 +4,7 @@
  */
 import { DEFAULT_REVERT_MIN_SEVERITY } from './incident/guardduty';
 import { parsePolicyJson, type SecurityGroupPolicy } from './policy/policy';
+import { DEFAULT_MAX_INBOUND_RULES } from './policy/quota';
 import { DEFAULT_LIMITS, type RemediationLimits } from './policy/results';
 import * as z from 'zod';
 import { INTAKE_DETECTIONS, type IntakeDetection } from './intake/request';
@@ -20,6 +21,8 @@ export const ENV = {
   maxRevokesPerGroup: 'MAX_REVOKES_PER_GROUP',
   /** Blast radius: most groups one call may change. */
   maxGroupsPerCall: 'MAX_GROUPS_PER_CALL',
+  /** EC2's inbound-rule quota per group: a plan that would pass it is refused before writing. */
+  maxInboundRulesPerGroup: 'MAX_INBOUND_RULES_PER_GROUP',
   /** Lowest GuardDuty severity that reverts, or "never". */
   guardDutyRevertMinSeverity: 'GUARDDUTY_REVERT_MIN_SEVERITY',
   /** Powertools' service name, on every log line. */
@@ -63,6 +66,11 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Remediation
   return {
     maxRevokesPerGroup: positiveInt(env, ENV.maxRevokesPerGroup, DEFAULT_LIMITS.maxRevokesPerGroup),
     maxGroupsPerCall: positiveInt(env, ENV.maxGroupsPerCall, DEFAULT_LIMITS.maxGroupsPerCall),
+    maxInboundRulesPerGroup: positiveInt(
+      env,
+      ENV.maxInboundRulesPerGroup,
+      DEFAULT_MAX_INBOUND_RULES,
+    ),
   };
 }
 

@@ -12,7 +12,13 @@ function main(): void {
   const app = new App();
   const path = app.node.tryGetContext('config') as string | undefined;
   try {
-    buildApp(loadConfig(path ? resolve(path) : EXAMPLE_CONFIG), { app });
+    buildApp(
+      loadConfig(
+        path ? resolve(path) : EXAMPLE_CONFIG,
+        'pass an existing file with -c config=PATH',
+      ),
+      { app },
+    );
   } catch (err) {
     if (err instanceof ValidationError) {
       // A configuration mistake is the user's to fix: say what, not where in our code.

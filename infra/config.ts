@@ -6,13 +6,12 @@
  *
  * docs/configuration.md documents every field with its default; keep the two in step.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { SecurityGroupPolicy } from '../handlers/policy/policy';
-import { loadPolicyFile } from '../handlers/policy/policy-file';
-import { parseOrThrow, ValidationError } from '../handlers/shared/validation';
+import { readPolicyFile } from '../handlers/policy/policy-file';
+import { parseJsonOrYaml, readTextFile } from '../handlers/shared/text-file';
+import { parseOrThrow, show, ValidationError } from '../handlers/shared/validation';
 import {
   DETECTION_IDS,
   detectionById,
@@ -97,6 +96,8 @@ const REGION_HELP = `a region where Incident Manager and its contacts exist: ${I
 const incidentManagerRegion = z
   .string({ error: REGION_HELP })
   .regex(new RegExp(`^(${INCIDENT_MANAGER_REGIONS.join('|')})$`), { error: REGION_HELP });
+/** PutMetricAlarm's AlarmActions: at most 5 (the CloudWatch API reference). */
+const MAX_ALARM_ACTIONS = 5;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]{36}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -137,7 +138,7 @@ const channelSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['address'],
-          message: `got ${JSON.stringify(c.address)}; an EMAIL channel needs an email address such as alice@example.com`,
+          message: `got ${show(c.address)}; an EMAIL channel needs an email address such as alice@example.com`,
         });
     } else {
       // People write phone numbers with spaces and dashes; Incident Manager wants bare E.164.
@@ -146,7 +147,7 @@ const channelSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['address'],
-          message: `got ${JSON.stringify(c.address)}; an ${c.type} channel needs a phone number in E.164 form: "+", the country code and the number, 8 to 15 digits in all (e.g. +12065550100)`,
+          message: `got ${show(c.address)}; an ${c.type} channel needs a phone number in E.164 form: "+", the country code and the number, 8 to 15 digits in all (e.g. +12065550100)`,
         });
     }
     return { type: c.type, address, name: c.name ?? c.type.toLowerCase() };
@@ -582,6 +583,11 @@ const configSchema = z
         /** MAX_GROUPS_PER_CALL of the reverter. @default the handler's */
         maxGroupsPerCall: z.number().int().min(1).optional(),
         /**
+         * EC2's "inbound rules per security group" quota, when the account raised it: a plan that
+         * would pass it is refused before any write. @default 60 (EC2's default)
+         */
+        maxInboundRulesPerGroup: z.number().int().min(1).max(1000).optional(),
+        /**
          * GuardDuty findings at or above this severity revert their instance's security groups;
          * "never" records findings only.
          * @default 9 (Critical findings only)
@@ -600,6 +606,24 @@ const configSchema = z
             },
           )
           .default(9),
+      })
+      .strict()
+      .prefault({}),
+    alarms: z
+      .object({
+        /**
+         * Standard SNS topics the app's operational alarms notify (the intake's dead-letter queue:
+         * an event that could not become an incident). CloudWatch takes at most 5 alarm actions.
+         * @default the response plans' notification topics; with none, the alarm notifies nobody
+         * and synth warns
+         */
+        topicArns: z
+          .array(standardTopic, { error: 'a list of SNS topic ARNs' })
+          .min(1, { error: 'list 1 to 5 topics, or leave the field out' })
+          .max(MAX_ALARM_ACTIONS, {
+            error: `a CloudWatch alarm takes at most ${MAX_ALARM_ACTIONS} actions`,
+          })
+          .optional(),
       })
       .strict()
       .prefault({}),
@@ -634,7 +658,7 @@ const configSchema = z
       if (prior)
         issue(
           [...path, 'alias'],
-          `got ${JSON.stringify(a)}, already used by ${prior}; every contact, escalation plan and rotation needs its own alias`,
+          `got ${show(a)}, already used by ${prior}; every contact, escalation plan and rotation needs its own alias`,
         );
       else seen.set(a, where);
     };
@@ -651,7 +675,7 @@ const configSchema = z
         if (names.has(ch.name))
           issue(
             ['contacts', i, 'channels', j, 'name'],
-            `got ${JSON.stringify(ch.name)} twice; give each channel of a contact its own name`,
+            `got ${show(ch.name)} twice; give each channel of a contact its own name`,
           );
         names.add(ch.name);
       });
@@ -660,7 +684,7 @@ const configSchema = z
           if (!names.has(name))
             issue(
               ['contacts', i, 'engagementPlan', s, 'channels', k],
-              `got ${JSON.stringify(name)}; valid: a channel name of this contact: ${[...names].join(', ')}`,
+              `got ${show(name)}; valid: a channel name of this contact: ${[...names].join(', ')}`,
             );
         }),
       );
@@ -673,7 +697,7 @@ const configSchema = z
           if (!personal.has(a) && !rotations.has(a))
             issue(
               ['escalationPlans', i, 'stages', s, 'contacts', k],
-              `got ${JSON.stringify(a)}; valid: the alias of a contact or rotation${stageTargets.length ? `: ${stageTargets.join(', ')}` : ' (none are configured)'}`,
+              `got ${show(a)}; valid: the alias of a contact or rotation${stageTargets.length ? `: ${stageTargets.join(', ')}` : ' (none are configured)'}`,
             );
         }),
       ),
@@ -683,7 +707,7 @@ const configSchema = z
         if (!personal.has(a))
           issue(
             ['rotations', i, 'contacts', k],
-            `got ${JSON.stringify(a)}; valid: the alias of a personal contact${personal.size ? `: ${[...personal].join(', ')}` : ' (none are configured)'}`,
+            `got ${show(a)}; valid: the alias of a personal contact${personal.size ? `: ${[...personal].join(', ')}` : ' (none are configured)'}`,
           );
       }),
     );
@@ -702,7 +726,7 @@ const configSchema = z
         if (!seen.has(e) && !CONTACT_ARN.test(e))
           issue(
             ['responsePlans', id, 'engagements', k],
-            `got ${JSON.stringify(e)}; valid: an alias from contacts, escalationPlans or rotations${seen.size ? ` (${[...seen.keys()].join(', ')})` : ''}, or the ARN of an existing contact`,
+            `got ${show(e)}; valid: an alias from contacts, escalationPlans or rotations${seen.size ? ` (${[...seen.keys()].join(', ')})` : ''}, or the ARN of an existing contact`,
           );
       });
       const name = plan.name ?? deployedNameOf(c, id);
@@ -710,7 +734,7 @@ const configSchema = z
       if (prior)
         issue(
           ['responsePlans', id, 'name'],
-          `got ${JSON.stringify(name)}, already the name of responsePlans.${prior}; response plan names must differ`,
+          `got ${show(name)}, already the name of responsePlans.${prior}; response plan names must differ`,
         );
       names.set(name, id);
     }
@@ -765,7 +789,7 @@ const configSchema = z
     )
       issue(
         ['detection', 'config', 'ruleNames'],
-        `got ${JSON.stringify(c.detection.config.ruleNames ?? null)} with every rule in detection.config.rules switched off; the configNoncompliance response plan would never start: switch a rule on or list the names of Config rules to watch`,
+        `got ${show(c.detection.config.ruleNames ?? null)} with every rule in detection.config.rules switched off; the configNoncompliance response plan would never start: switch a rule on or list the names of Config rules to watch`,
       );
   });
 
@@ -893,22 +917,21 @@ export function parseConfig(input: unknown, options: ParseConfigOptions): FirstR
     ? parsed.securityGroupPolicy
     : resolve(options.baseDir, parsed.securityGroupPolicy);
   let policy: SecurityGroupPolicy;
-  let text: string;
+  let document: unknown;
   try {
-    text = readFileSync(policyPath, 'utf8');
-    policy = loadPolicyFile(policyPath);
+    ({ document, policy } = readPolicyFile(policyPath));
   } catch (err) {
-    const detail =
-      err instanceof ValidationError ? err.problems.join('; ') : (err as Error).message;
+    const detail = err instanceof ValidationError ? err.summary : (err as Error).message;
     throw new ValidationError(
       'config',
       [
-        `config.securityGroupPolicy: got ${JSON.stringify(parsed.securityGroupPolicy)} (${policyPath}); valid: the path of a readable, valid policy file, relative to the configuration file. ${detail}`,
+        `config.securityGroupPolicy: got ${show(parsed.securityGroupPolicy)} (${policyPath}); valid: the path of a readable, valid policy file, relative to the configuration file. ${detail}`,
       ],
       { cause: err },
     );
   }
-  const policyJson = JSON.stringify(parseYaml(text));
+  // The document as the CLI read it (YAML 1.2), so the functions judge by the same policy.
+  const policyJson = JSON.stringify(document);
   if (Buffer.byteLength(policyJson) > MAX_POLICY_ENV_BYTES)
     throw new ValidationError('config', [
       `config.securityGroupPolicy: got a policy of ${Buffer.byteLength(policyJson)} bytes as compact JSON; the functions receive it in an environment variable, which fits at most ${MAX_POLICY_ENV_BYTES}: merge entries or use prefix lists`,
@@ -917,27 +940,19 @@ export function parseConfig(input: unknown, options: ParseConfigOptions): FirstR
 }
 
 /** Reads a JSON or YAML configuration file; relative paths inside it are resolved against its directory. */
-export function loadConfig(path: string): FirstResponderConfig {
+export function loadConfig(
+  path: string,
+  /** What to say when the file cannot be read. @default "pass the path of an existing configuration file" */
+  fix = 'pass the path of an existing configuration file',
+): FirstResponderConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path, 'config');
   } catch (err) {
-    throw new ValidationError(
-      'config',
-      [`cannot read ${path}: ${(err as Error).message}; pass an existing file with -c config=PATH`],
-      { cause: err },
-    );
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError('config', [`${err.summary}; ${fix}`], { cause: err });
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text); // YAML is a superset of JSON
-  } catch (err) {
-    throw new ValidationError(
-      'config',
-      [`${path}: not JSON or YAML (${(err as Error).message.split('\n')[0]})`],
-      { cause: err },
-    );
-  }
+  const doc = parseJsonOrYaml(text, path, 'config');
   return parseConfig(doc, { baseDir: dirname(resolve(path)), source: path });
 }
 
@@ -960,6 +975,18 @@ export function responsePlansOf(config: ParsedConfig): ResponsePlanConfig[] {
       ...(p.chatChannelTopicArns ? { chatChannelTopicArns: p.chatChannelTopicArns } : {}),
     };
   });
+}
+
+/**
+ * Where the app's operational alarms notify: alarms.topicArns, else the response plans'
+ * notification topics (distinct, at most MAX_ALARM_ACTIONS); empty when there are neither.
+ */
+export function alarmTopicsOf(config: ParsedConfig): string[] {
+  if (config.alarms.topicArns) return [...config.alarms.topicArns];
+  const fromPlans = responsePlansOf(config).flatMap((p) =>
+    p.notificationTopicArn ? [p.notificationTopicArn] : [],
+  );
+  return [...new Set(fromPlans)].slice(0, MAX_ALARM_ACTIONS);
 }
 
 /** The app's region: the configuration's, else the CLI's, else us-east-1. */

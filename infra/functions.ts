@@ -26,7 +26,7 @@ export type FunctionInput =
 
 /** What a function may do; the construct turns each into one IAM statement. */
 export type FunctionPermission =
-  /** ec2:DescribeSecurityGroups and DescribeSecurityGroupRules. */
+  /** ec2:DescribeSecurityGroups (tags and rules in one call). */
   | 'describeSecurityGroups'
   /** ec2:DescribeInstances, with the above (a GuardDuty finding names an instance). */
   | 'describeInstances'

@@ -7,9 +7,13 @@
  * (`--groups`, DescribeSecurityGroups output) by the same planner the deployed intake runs.
  * Every decision comes from the same code the deployed functions run.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { InputError } from '../../handlers/shared/errors';
+import { readTextFile } from '../../handlers/shared/text-file';
+import { parseOrThrow, ValidationError } from '../../handlers/shared/validation';
 import { findingFacts, revertDecision, summarizeFinding } from '../../handlers/incident/guardduty';
 import { rootActivityFacts, summarizeRootActivity } from '../../handlers/incident/root-activity';
 import { resolveTargets } from '../../handlers/incident/targets';
@@ -109,23 +113,12 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/**
- * One file's expectations: the detections it triggers, as a list, or with the intake's decision
- * per detection: `{"detections": [...], "decisions": {"securityGroupOpened": "none"}}`.
- */
-type ManifestEntry =
-  | DetectionId[]
-  | {
-      readonly detections: DetectionId[];
-      readonly decisions?: Partial<Record<DetectionId, IntakeVerdict>>;
-    };
-
 /** Reads DIR/*.json, and DIR/expectations.json when there is one. */
 export function loadDrillEvents(dir: string): DrillEvent[] {
-  if (!existsSync(dir)) throw new Error(`${dir}: no such directory of events`);
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such directory of events`);
   const manifestPath = join(dir, 'expectations.json');
   const manifest = existsSync(manifestPath)
-    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, ManifestEntry>)
+    ? parseOrThrow(manifestSchema, readJson(manifestPath), 'expectations', `${manifestPath}: `)
     : undefined;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'expectations.json')
@@ -137,27 +130,12 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
       return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib) || a.localeCompare(b);
     });
   return files.map((file) => {
-    let event: unknown;
-    try {
-      event = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    } catch (err) {
-      throw new Error(`${join(dir, file)}: not JSON (${(err as Error).message})`, { cause: err });
-    }
+    const event = readJson(join(dir, file));
     if (typeof event !== 'object' || event === null || !('detail-type' in event))
-      throw new Error(`${join(dir, file)}: not an EventBridge event (no "detail-type")`);
+      throw new InputError(`${join(dir, file)}: not an EventBridge event (no "detail-type")`);
     const entry = manifest?.[file];
     const expected = Array.isArray(entry) ? entry : entry?.detections;
     const decisions = Array.isArray(entry) ? undefined : entry?.decisions;
-    for (const id of [...(expected ?? []), ...Object.keys(decisions ?? {})])
-      if (!DETECTION_IDS.includes(id as DetectionId))
-        throw new Error(
-          `${manifestPath}: "${file}" expects "${id}"; valid: ${DETECTION_IDS.join(', ')}`,
-        );
-    for (const d of Object.values(decisions ?? {}))
-      if (!['open', 'append', 'none'].includes(d))
-        throw new Error(
-          `${manifestPath}: "${file}" expects decision "${d}"; valid: open, append, none`,
-        );
     return {
       file,
       event,
@@ -165,6 +143,41 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
       ...(decisions ? { expectedDecisions: decisions } : {}),
     };
   });
+}
+
+// Which detections each event file should open, as a list, or with the intake's decision per
+// detection: {"file.json": ["rootActivity"]} or {"file.json": {"detections": [...], "decisions": {...}}}.
+const detectionId = z.enum(DETECTION_IDS, { error: `valid: ${DETECTION_IDS.join(', ')}` });
+const detections = z.array(detectionId, { error: 'a list of detection IDs' });
+const manifestSchema = z.record(
+  z.string(),
+  z.union(
+    [
+      detections,
+      z.strictObject({
+        detections,
+        decisions: z
+          .partialRecord(
+            detectionId,
+            z.enum(['open', 'append', 'none'], { error: 'valid: open, append, none' }),
+          )
+          .optional(),
+      }),
+    ],
+    { error: 'a list of detection IDs, or {"detections": [...], "decisions": {...}}' },
+  ),
+  { error: 'an object: event file name -> the detections it should open' },
+);
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readTextFile(path, 'events'));
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    throw new InputError(`${path}: not JSON (${(err as Error).message.split('\n')[0]})`, {
+      cause: err,
+    });
+  }
 }
 
 /** One line on what an event is. */
@@ -212,7 +225,8 @@ export function groupVerdicts(
   return new Map(
     planGroups(groups, policy).map((p): [string, GroupVerdict] => [
       p.groupId,
-      p.status === 'noncompliant'
+      // A group the reverter would refuse (the rule quota) is still noncompliant.
+      p.status === 'noncompliant' || p.status === 'refused'
         ? {
             groupId: p.groupId,
             status: 'noncompliant',

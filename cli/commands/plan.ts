@@ -2,9 +2,8 @@
  * `first-responder plan`: what the reverter would do to groups described by
  * `aws ec2 describe-security-groups`, offline. Uses the same planner the Lambda uses.
  */
-import { readFileSync } from 'node:fs';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import { describeSecurityGroupsSchema } from '../../handlers/policy/ec2-shapes';
 import { judge } from '../../handlers/policy/planner';
 import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
 import { loadPolicyFile } from '../../handlers/policy/policy-file';
@@ -16,9 +15,12 @@ import {
   type Rule,
   type RuleJson,
 } from '../../handlers/policy/rules';
-import { parseOrThrow } from '../../handlers/shared/validation';
+import { quotaProblem } from '../../handlers/policy/quota';
+import { readTextFile } from '../../handlers/shared/text-file';
+import { parseOrThrow, ValidationError } from '../../handlers/shared/validation';
 
-export type PlanStatus = 'compliant' | 'noncompliant' | 'exempt';
+/** refused: the reverter would not act (the plan would pass EC2's rule quota). */
+export type PlanStatus = 'compliant' | 'noncompliant' | 'exempt' | 'refused';
 
 export interface GroupPlanJson {
   readonly groupId: string;
@@ -30,27 +32,29 @@ export interface GroupPlanJson {
   readonly reasons: readonly string[];
 }
 
-// Loose on purpose: the CLI's output has more fields than the planner needs.
-const describeSchema = z.object({
-  SecurityGroups: z.array(
-    z
-      .object({
-        GroupId: z.string().regex(/^sg-[0-9a-f]+$/, { error: 'a security-group ID (sg-…)' }),
-        IpPermissions: z.array(z.looseObject({ IpProtocol: z.string() })).optional(),
-      })
-      .loose(),
-    { error: 'the list from `aws ec2 describe-security-groups --output json`' },
-  ),
-});
-
+/**
+ * Reads `aws ec2 describe-security-groups --output json`: UTF-8 (with or without a byte-order
+ * mark) or UTF-16 with one, checked against EC2's own shape (ec2-shapes.ts). What it cannot read
+ * is refused with its field path, never read as "no rules".
+ */
 export function readDescribeFile(path: string): SecurityGroup[] {
+  const text = readTextFile(path, 'groups file');
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+    throw new ValidationError(
+      'groups file',
+      [`${path}: not JSON (${(err as Error).message.split('\n')[0]})`],
+      { cause: err },
+    );
   }
-  return parseOrThrow(describeSchema, doc, path).SecurityGroups;
+  return parseDescribeDocument(doc, path);
+}
+
+/** The groups of a describe-security-groups document already read; refusals name `name`. */
+export function parseDescribeDocument(doc: unknown, name: string): SecurityGroup[] {
+  return parseOrThrow(describeSecurityGroupsSchema, doc, 'groups file', `${name}: `).SecurityGroups;
 }
 
 // The CLI's JSON names rules by their content; rule IDs are an EC2 detail.
@@ -76,6 +80,18 @@ export function planGroups(
         reasons: [judgement.reason],
       };
     const plan = judgement.plan;
+    const quota = quotaProblem(snapshot.ingress, plan);
+    if (quota)
+      return {
+        groupId: plan.groupId,
+        ...name,
+        // What the plan would do, which the reverter refuses to start.
+        status: 'refused',
+        revoke: json(plan.revoke.map((c) => c.rule)),
+        authorize: json(plan.authorize.map((c) => c.rule)),
+        after: json(snapshot.ingress),
+        reasons: [quota],
+      };
     return {
       groupId: plan.groupId,
       ...name,
@@ -94,7 +110,8 @@ export function renderPlans(plans: readonly GroupPlanJson[]): string {
   for (const p of plans) {
     const title = p.groupName ? `${p.groupId} (${p.groupName})` : p.groupId;
     if (p.status !== 'noncompliant') {
-      lines.push(`${title}: ${p.status}${p.status === 'exempt' ? `, ${p.reasons[0]}` : ''}`);
+      const why = p.status === 'exempt' || p.status === 'refused' ? `, ${p.reasons[0]}` : '';
+      lines.push(`${title}: ${p.status}${why}`);
       continue;
     }
     lines.push(`${title}: ${p.authorize.length} to authorize, ${p.revoke.length} to revoke`);
@@ -104,7 +121,7 @@ export function renderPlans(plans: readonly GroupPlanJson[]): string {
   }
   const count = (s: PlanStatus) => plans.filter((p) => p.status === s).length;
   lines.push(
-    `${plans.length} groups: ${count('noncompliant')} to change, ${count('compliant')} compliant, ${count('exempt')} exempt`,
+    `${plans.length} groups: ${count('noncompliant')} to change, ${count('compliant')} compliant, ${count('exempt')} exempt${count('refused') ? `, ${count('refused')} refused` : ''}`,
   );
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@
  */
 import * as z from 'zod';
 import { InputError } from '../shared/errors';
-import { parseOrThrow, ValidationError } from '../shared/validation';
+import { parseOrThrow, show, ValidationError } from '../shared/validation';
 import { judge, type Plan } from './planner';
 import type { SecurityGroupPolicy } from './policy';
 import type { IpPermission } from '@aws-sdk/client-ec2';
@@ -45,7 +45,7 @@ function toInputError<T>(parse: () => T): T {
     return parse();
   } catch (err) {
     // Bad input is the caller's problem, not AWS's: callers tell the two apart by class.
-    if (err instanceof ValidationError) throw new InputError(err.message, { cause: err });
+    if (err instanceof ValidationError) throw new InputError(err.line, { cause: err });
     throw err;
   }
 }
@@ -58,18 +58,21 @@ function toInputError<T>(parse: () => T): T {
 const optionalString = z.string().nullish();
 const port = z.number({ error: 'a port number or null' }).nullish();
 
-const ipv4RangeSchema = z.object({ cidrIp: z.string(), description: optionalString });
-const ipv6RangeSchema = z.object({ cidrIpv6: z.string(), description: optionalString });
-const prefixListSchema = z.object({ prefixListId: z.string(), description: optionalString });
-const groupPairSchema = z.object({
+// Strict where a rule lives: an unknown key may be a kind of source this version cannot judge.
+const ipv4RangeSchema = z.strictObject({ cidrIp: z.string(), description: optionalString });
+const ipv6RangeSchema = z.strictObject({ cidrIpv6: z.string(), description: optionalString });
+const prefixListSchema = z.strictObject({ prefixListId: z.string(), description: optionalString });
+const groupPairSchema = z.strictObject({
   groupId: optionalString,
+  groupName: optionalString,
   userId: optionalString,
   vpcId: optionalString,
   vpcPeeringConnectionId: optionalString,
+  peeringStatus: optionalString,
   description: optionalString,
 });
 
-const permissionSchema = z.object({
+const permissionSchema = z.strictObject({
   ipProtocol: z.union([z.string(), z.number()], {
     error: 'a protocol name or number, as EC2 names it (tcp, udp, icmp, -1, 50)',
   }),
@@ -164,7 +167,11 @@ export function snapshotFromConfigItem(
       ...(c.vpcId ? { vpcId: c.vpcId } : {}),
       ...(c.ownerId ? { ownerId: c.ownerId } : {}),
       tags: merged,
-      ingress: rulesFromIpPermissions((c.ipPermissions ?? []).map(toIpPermission)),
+      // The same checks as EC2's own answers (ports, protocol, a source in every permission).
+      ingress: rulesFromIpPermissions(
+        (c.ipPermissions ?? []).map(toIpPermission),
+        'configuration.ipPermissions',
+      ),
     };
   });
 }
@@ -224,7 +231,7 @@ const timestamp = z.string({ error: TIME_HELP }).transform((s, ctx) => {
   const t = new Date(s);
   if (!Number.isNaN(t.getTime())) return t;
   // Custom issues name the value themselves (see parseOrThrow).
-  ctx.addIssue({ code: 'custom', message: `got ${JSON.stringify(s)}; ${TIME_HELP}` });
+  ctx.addIssue({ code: 'custom', message: `got ${show(s)}; ${TIME_HELP}` });
   return z.NEVER;
 });
 
@@ -489,11 +496,33 @@ export function decide(request: ConfigRuleRequest, policy: SecurityGroupPolicy):
       orderingTimestamp: t.orderingTimestamp,
       why: `the configuration item has no configuration (${status})`,
     };
-  const result = evaluateGroup(snapshotFromConfigItem(configuration, t.item.tags), policy);
+  // An item this version cannot read fully is refused (InputError), never judged without a rule.
+  const snapshot = snapshotFromConfigItem(configuration, t.item.tags);
+  const result = evaluateGroup(snapshot, policy);
   return {
     kind: 'evaluated',
     evaluation: toResourceEvaluation(resourceId, result, t.orderingTimestamp),
     ...(result.plan ? { plan: result.plan } : {}),
+  };
+}
+
+/**
+ * The verdict for a group EC2 described in a shape this version cannot read fully: never
+ * COMPLIANT, since a rule we cannot read may be the one that breaks the policy.
+ */
+export function unreadableEvaluation(
+  groupId: string,
+  problem: string,
+  orderingTimestamp: Date,
+): ResourceEvaluation {
+  return {
+    resourceType: SECURITY_GROUP_TYPE,
+    resourceId: groupId,
+    complianceType: 'NON_COMPLIANT',
+    annotation: fitAnnotation([
+      `not judged: EC2 described the group in a shape this version does not read: ${problem}`,
+    ]),
+    orderingTimestamp,
   };
 }
 

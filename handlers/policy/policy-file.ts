@@ -2,34 +2,20 @@
  * Policy files as people write them, JSON or YAML: for the CLI and the CDK app. The Lambda
  * functions get JSON from their environment and use parsePolicyJson, so YAML stays out of them.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { ValidationError } from '../shared/validation';
+import { parseJsonOrYaml, readTextFile } from '../shared/text-file';
 import { parsePolicy, type SecurityGroupPolicy } from './policy';
 
-/** Reads a JSON or YAML policy document. */
+/** Reads a JSON or YAML policy document (YAML 1.2; see parseJsonOrYaml). */
 export function parsePolicyText(text: string, source = 'policy'): SecurityGroupPolicy {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text); // YAML is a superset of JSON
-  } catch (err) {
-    throw new ValidationError(
-      'policy',
-      [`${source}: not JSON or YAML (${(err as Error).message.split('\n')[0]})`],
-      { cause: err },
-    );
-  }
-  return parsePolicy(doc);
+  return parsePolicy(parseJsonOrYaml(text, source, 'policy'));
+}
+
+/** The document as written (for the functions' environment) and the policy it holds. */
+export function readPolicyFile(path: string): { document: unknown; policy: SecurityGroupPolicy } {
+  const document = parseJsonOrYaml(readTextFile(path, 'policy'), path, 'policy');
+  return { document, policy: parsePolicy(document) };
 }
 
 export function loadPolicyFile(path: string): SecurityGroupPolicy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ValidationError('policy', [`cannot read ${path}: ${(err as Error).message}`], {
-      cause: err,
-    });
-  }
-  return parsePolicyText(text, path);
+  return readPolicyFile(path).policy;
 }

@@ -3,9 +3,9 @@
  * Parsed and checked once, before anything runs; everything downstream takes the parsed form.
  */
 import * as z from 'zod';
-import { parseOrThrow, ValidationError } from '../shared/validation';
+import { parseOrThrow, show, ValidationError } from '../shared/validation';
 import { parseCidr, type Cidr } from './cidr';
-import { hasPortRange, isIcmp, normalizeProtocol } from './rules';
+import { hasPortRange, isIcmp, parseProtocol, PROTOCOL_HELP } from './protocols';
 
 export type PolicyMode = 'restrict' | 'exact';
 
@@ -40,21 +40,22 @@ export interface SecurityGroupPolicy {
   readonly mode: PolicyMode;
   readonly ingress: readonly PolicyEntry[];
   readonly exempt: ExemptTag;
+  /**
+   * Set with an empty ingress list: the policy deliberately allows no inbound traffic, so every
+   * inbound rule of every group that is not exempt is revoked. Without it, no ingress is refused.
+   * @default false
+   */
+  readonly revokeAll?: boolean;
 }
 
 export const DEFAULT_EXEMPT_TAG: ExemptTag = { tag: 'first-responder:exempt', value: 'true' };
 
-const PROTOCOL_HELP =
-  'valid: tcp, udp, icmp, icmpv6, -1 (all traffic) or an IP protocol number from 0 to 255';
+/** What EC2 accepts in a security-group rule's Description (API reference, IpRange). */
+const RULE_DESCRIPTION = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
+const DESCRIPTION_HELP =
+  'a rule description EC2 accepts: up to 255 characters from a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*';
 const SOURCE_HELP =
   'valid: an IPv4 or IPv6 CIDR block (10.0.0.0/8, ::/0), a prefix-list ID (pl-…), a security-group ID (sg-…) or "self"';
-
-function parseProtocol(raw: string | number): string | undefined {
-  const p = normalizeProtocol(raw);
-  if (['tcp', 'udp', 'icmp', 'icmpv6', '-1'].includes(p)) return p;
-  if (/^\d{1,3}$/.test(p) && Number(p) <= 255) return String(Number(p));
-  return undefined;
-}
 
 function parsePortSpec(raw: string | number, max: number): PortRange | undefined {
   const text = String(raw).trim();
@@ -102,7 +103,11 @@ const entrySchema = z
     from: z
       .array(z.string(), { error: `a list of sources; ${SOURCE_HELP}` })
       .min(1, { error: `list at least one source; ${SOURCE_HELP}` }),
-    description: z.string().max(255).optional(),
+    description: z
+      .string({ error: DESCRIPTION_HELP })
+      .max(255, { error: DESCRIPTION_HELP })
+      .regex(RULE_DESCRIPTION, { error: DESCRIPTION_HELP })
+      .optional(),
   })
   .strict()
   .transform((raw, ctx): PolicyEntry => {
@@ -111,7 +116,7 @@ const entrySchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['protocol'],
-        message: `got ${JSON.stringify(raw.protocol)}; ${PROTOCOL_HELP}`,
+        message: `got ${show(raw.protocol)}; ${PROTOCOL_HELP}`,
       });
       return z.NEVER;
     }
@@ -121,7 +126,7 @@ const entrySchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['ports'],
-          message: `got ${JSON.stringify(raw.ports)} for protocol ${protocol}, which has no ports; remove "ports" (every port is allowed) or use tcp, udp, icmp or icmpv6`,
+          message: `got ${show(raw.ports)} for protocol ${protocol}, which has no ports; remove "ports" (every port is allowed) or use tcp, udp, icmp or icmpv6`,
         });
         return z.NEVER;
       }
@@ -141,10 +146,13 @@ const entrySchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['ports', i],
-            message: `got ${JSON.stringify(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to${isIcmp(protocol) ? ', or -1 for every type' : ''}`,
+            message: `got ${show(p)}; ${what} is a whole number from 0 to ${max}, or "from-to" with from <= to${isIcmp(protocol) ? ', or -1 for every type' : ''}`,
           });
       });
-      ports = everyType ? undefined : mergeRanges(ports);
+      ports = mergeRanges(ports);
+      // Every ICMP type is one EC2 rule (-1), not 256 of them.
+      const allTypes = ports.length === 1 && ports[0]!.from === 0 && ports[0]!.to === 255;
+      if (everyType || (isIcmp(protocol) && allTypes)) ports = undefined;
     }
     const from: PolicySource[] = [];
     raw.from.forEach((s, i) => {
@@ -154,7 +162,7 @@ const entrySchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['from', i],
-          message: `got ${JSON.stringify(s)}; ${SOURCE_HELP}`,
+          message: `got ${show(s)}; ${SOURCE_HELP}`,
         });
     });
     return {
@@ -180,6 +188,11 @@ const policySchema = z
         error:
           'egress is not enforced yet; remove "egress" so that nothing is assumed to be checked that is not',
       }),
+    revokeAll: z
+      .boolean({
+        error: 'true (with "ingress": [], meaning: revoke every inbound rule) or false',
+      })
+      .optional(),
     exempt: z
       .object({
         tag: z.string().min(1).max(128),
@@ -190,19 +203,29 @@ const policySchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.mode === 'exact' && p.ingress.length === 0)
+    if (p.ingress.length === 0 && p.revokeAll !== true)
       ctx.addIssue({
         code: 'custom',
         path: ['ingress'],
-        message:
-          'got []; exact mode makes the ingress exactly this list, so an empty list would revoke everything: list the rules, or use mode "restrict"',
+        message: `got []; a policy with no ingress would revoke every inbound rule of every security group not tagged ${p.exempt.tag}=${p.exempt.value}: list the ingress to keep, or add "revokeAll": true if that is what you mean`,
+      });
+    if (p.ingress.length > 0 && p.revokeAll === true)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['revokeAll'],
+        message: `got true with ${p.ingress.length} ingress entries; "revokeAll": true means no ingress at all, so "ingress" must be []: remove one or the other`,
       });
   });
 
 /** Validates a policy already read into memory. Throws ValidationError naming each problem. */
 export function parsePolicy(input: unknown): SecurityGroupPolicy {
   const p = parseOrThrow(policySchema, input, 'policy');
-  return { mode: p.mode, ingress: p.ingress, exempt: p.exempt };
+  return {
+    mode: p.mode,
+    ingress: p.ingress,
+    exempt: p.exempt,
+    ...(p.revokeAll ? { revokeAll: true } : {}),
+  };
 }
 
 /** Reads a JSON policy document: the Lambda path, which does not need (or bundle) a YAML parser. */

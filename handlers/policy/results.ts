@@ -45,6 +45,8 @@ export interface RemediationLimits {
   readonly maxRevokesPerGroup: number;
   /** @default 20 */
   readonly maxGroupsPerCall: number;
+  /** EC2's inbound-rule quota per group, if the account raised it. @default 60 */
+  readonly maxInboundRulesPerGroup?: number;
 }
 
 export const DEFAULT_LIMITS: RemediationLimits = { maxRevokesPerGroup: 50, maxGroupsPerCall: 20 };

@@ -6,7 +6,18 @@
  * That is also the unit EC2 gives a rule ID to, so plans can revoke by ID.
  */
 import type { IpPermission, SecurityGroup, SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { parseOrThrow } from '../shared/validation';
 import { parseCidr } from './cidr';
+import { hasPortRange, isIcmp, normalizeProtocol } from './protocols';
+import {
+  ipPermissionsSchema,
+  securityGroupRulesSchema,
+  securityGroupSchema,
+  type DescribedGroup,
+  type DescribedRule,
+} from './ec2-shapes';
+
+export { hasPortRange, isIcmp, normalizeProtocol, parseProtocol, PROTOCOL_HELP } from './protocols';
 
 export type SourceKind = 'cidrIpv4' | 'cidrIpv6' | 'prefixListId' | 'referencedGroupId';
 
@@ -52,29 +63,6 @@ export interface GroupSnapshot {
   readonly ownerId?: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly ingress: readonly Rule[];
-}
-
-const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
-  '1': 'icmp',
-  '6': 'tcp',
-  '17': 'udp',
-  '58': 'icmpv6',
-  all: '-1',
-};
-
-/** EC2 accepts "6" or "tcp", and "-1" or "all"; compare them as EC2 names them. */
-export function normalizeProtocol(p: string | number): string {
-  const text = String(p).trim().toLowerCase();
-  return PROTOCOL_NAMES[text] ?? text;
-}
-
-/** Protocols whose port fields are ports; ICMP's carry type and code; others have none. */
-export function hasPortRange(protocol: string): boolean {
-  return protocol === 'tcp' || protocol === 'udp';
-}
-
-export function isIcmp(protocol: string): boolean {
-  return protocol === 'icmp' || protocol === 'icmpv6';
 }
 
 function portOf(value: number | null | undefined): number {
@@ -128,58 +116,84 @@ export function ruleKey(rule: Rule): string {
   return `${rule.protocol}|${rule.fromPort}|${rule.toPort}|${canonicalSource(rule.source)}`;
 }
 
-/** Flattens DescribeSecurityGroups' IpPermissions (one source a rule). */
-export function rulesFromIpPermissions(permissions: readonly IpPermission[] | undefined): Rule[] {
+type DescribedPermission = NonNullable<DescribedGroup['IpPermissions']>[number];
+
+/**
+ * Flattens IpPermissions (one source a rule), checked first: every source becomes a rule, and
+ * what cannot be read is refused with its path under `root`.
+ */
+export function rulesFromIpPermissions(
+  permissions: readonly IpPermission[] | undefined,
+  root = 'IpPermissions',
+): Rule[] {
+  if (permissions === undefined) return [];
+  return rulesFromPermissions(parseOrThrow(ipPermissionsSchema, permissions, 'permissions', root));
+}
+
+function rulesFromPermissions(permissions: readonly DescribedPermission[] | undefined): Rule[] {
   const out: Rule[] = [];
   for (const p of permissions ?? []) {
-    const proto = p.IpProtocol ?? '-1';
     const add = (source: Source, description: string | undefined) =>
-      out.push(makeRule(proto, p.FromPort, p.ToPort, source, { description }));
-    for (const r of p.IpRanges ?? [])
-      if (r.CidrIp) add({ kind: 'cidrIpv4', value: r.CidrIp }, r.Description);
-    for (const r of p.Ipv6Ranges ?? [])
-      if (r.CidrIpv6) add({ kind: 'cidrIpv6', value: r.CidrIpv6 }, r.Description);
+      out.push(makeRule(p.IpProtocol, p.FromPort, p.ToPort, source, { description }));
+    for (const r of p.IpRanges ?? []) add({ kind: 'cidrIpv4', value: r.CidrIp }, r.Description);
+    for (const r of p.Ipv6Ranges ?? []) add({ kind: 'cidrIpv6', value: r.CidrIpv6 }, r.Description);
     for (const r of p.PrefixListIds ?? [])
-      if (r.PrefixListId) add({ kind: 'prefixListId', value: r.PrefixListId }, r.Description);
-    for (const r of p.UserIdGroupPairs ?? []) {
-      if (!r.GroupId) continue;
-      add(
-        {
-          kind: 'referencedGroupId',
-          value: r.GroupId,
-          ...(r.UserId ? { userId: r.UserId } : {}),
-          ...(r.VpcId ? { vpcId: r.VpcId } : {}),
-          ...(r.VpcPeeringConnectionId ? { vpcPeeringConnectionId: r.VpcPeeringConnectionId } : {}),
-        },
-        r.Description,
-      );
-    }
+      add({ kind: 'prefixListId', value: r.PrefixListId }, r.Description);
+    for (const r of p.UserIdGroupPairs ?? []) add(groupSource(r), r.Description);
   }
   return out;
 }
 
-/** Reads DescribeSecurityGroupRules' ingress rules, which carry rule IDs. */
+function groupSource(g: {
+  GroupId: string;
+  UserId?: string | undefined;
+  VpcId?: string | undefined;
+  VpcPeeringConnectionId?: string | undefined;
+}): Source {
+  return {
+    kind: 'referencedGroupId',
+    value: g.GroupId,
+    ...(g.UserId ? { userId: g.UserId } : {}),
+    ...(g.VpcId ? { vpcId: g.VpcId } : {}),
+    ...(g.VpcPeeringConnectionId ? { vpcPeeringConnectionId: g.VpcPeeringConnectionId } : {}),
+  };
+}
+
+/**
+ * Checks what EC2 returned for one group against the API's shape (see ec2-shapes.ts). Throws a
+ * ValidationError naming each field it cannot read, so no rule is judged by a guess.
+ */
+export function parseSecurityGroup(group: unknown, root = 'SecurityGroup'): DescribedGroup {
+  return parseOrThrow(securityGroupSchema, group, 'security group', root);
+}
+
+/** The same for DescribeSecurityGroupRules' answer. */
+export function parseSecurityGroupRules(
+  rules: unknown,
+  root = 'SecurityGroupRules',
+): DescribedRule[] {
+  return parseOrThrow(securityGroupRulesSchema, rules, 'security group rules', root);
+}
+
+/** Reads DescribeSecurityGroupRules' ingress rules, which carry rule IDs; checked first. */
 export function rulesFromSecurityGroupRules(rules: readonly SecurityGroupRule[]): Rule[] {
+  return rulesFromDescribed(parseSecurityGroupRules(rules));
+}
+
+function rulesFromDescribed(rules: readonly DescribedRule[]): Rule[] {
   const out: Rule[] = [];
   for (const r of rules) {
     if (r.IsEgress) continue;
-    let source: Source | undefined;
-    if (r.CidrIpv4) source = { kind: 'cidrIpv4', value: r.CidrIpv4 };
-    else if (r.CidrIpv6) source = { kind: 'cidrIpv6', value: r.CidrIpv6 };
-    else if (r.PrefixListId) source = { kind: 'prefixListId', value: r.PrefixListId };
-    else if (r.ReferencedGroupInfo?.GroupId) {
-      const g = r.ReferencedGroupInfo;
-      source = {
-        kind: 'referencedGroupId',
-        value: g.GroupId!,
-        ...(g.UserId ? { userId: g.UserId } : {}),
-        ...(g.VpcId ? { vpcId: g.VpcId } : {}),
-        ...(g.VpcPeeringConnectionId ? { vpcPeeringConnectionId: g.VpcPeeringConnectionId } : {}),
-      };
-    }
-    if (!source) continue;
+    // The schema lets exactly one source through.
+    const source: Source = r.CidrIpv4
+      ? { kind: 'cidrIpv4', value: r.CidrIpv4 }
+      : r.CidrIpv6
+        ? { kind: 'cidrIpv6', value: r.CidrIpv6 }
+        : r.PrefixListId
+          ? { kind: 'prefixListId', value: r.PrefixListId }
+          : groupSource(r.ReferencedGroupInfo!);
     out.push(
-      makeRule(r.IpProtocol ?? '-1', r.FromPort, r.ToPort, source, {
+      makeRule(r.IpProtocol, r.FromPort, r.ToPort, source, {
         description: r.Description,
         ruleId: r.SecurityGroupRuleId,
       }),
@@ -189,28 +203,29 @@ export function rulesFromSecurityGroupRules(rules: readonly SecurityGroupRule[])
 }
 
 /**
- * A group as EC2 describes it. With DescribeSecurityGroupRules output the rules carry their IDs;
- * the group's own permissions still supply peering details the rules may lack.
+ * A group as EC2 describes it, checked first (parseSecurityGroup). With DescribeSecurityGroupRules
+ * output the rules carry their IDs; the group's own permissions still supply peering details the
+ * rules may lack.
  */
 export function snapshotFromDescribe(
-  group: SecurityGroup,
+  described: SecurityGroup,
   rules?: readonly SecurityGroupRule[],
 ): GroupSnapshot {
-  const fromGroup = rulesFromIpPermissions(group.IpPermissions);
+  const group = parseSecurityGroup(described);
+  const fromGroup = rulesFromPermissions(group.IpPermissions);
   let ingress = fromGroup;
   if (rules) {
     const byKey = new Map(fromGroup.map((r) => [ruleKey(r), r]));
-    ingress = rulesFromSecurityGroupRules(rules.filter((r) => r.GroupId === group.GroupId)).map(
-      (r) => {
-        const g = byKey.get(ruleKey(r));
-        return g ? { ...r, source: { ...g.source, ...r.source } } : r;
-      },
-    );
+    const own = parseSecurityGroupRules(rules).filter((r) => r.GroupId === group.GroupId);
+    ingress = rulesFromDescribed(own).map((r) => {
+      const g = byKey.get(ruleKey(r));
+      return g ? { ...r, source: { ...g.source, ...r.source } } : r;
+    });
   }
   const tags: Record<string, string> = {};
-  for (const t of group.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  for (const t of group.Tags ?? []) tags[t.Key] = t.Value ?? '';
   return {
-    groupId: group.GroupId ?? '',
+    groupId: group.GroupId,
     ...(group.GroupName ? { groupName: group.GroupName } : {}),
     ...(group.VpcId ? { vpcId: group.VpcId } : {}),
     ...(group.OwnerId ? { ownerId: group.OwnerId } : {}),

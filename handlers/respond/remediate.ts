@@ -5,6 +5,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { judge, type Plan } from '../policy/planner';
+import { quotaProblem } from '../policy/quota';
 import type { SecurityGroupPolicy } from '../policy/policy';
 import {
   DEFAULT_LIMITS,
@@ -22,6 +23,7 @@ import {
 } from '../policy/rules';
 import { errorMessage } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { ValidationError } from '../shared/validation';
 import { applyPlan, describeGroup } from '../aws/ec2';
 
 /** How much time the invocation has left (Lambda: context.getRemainingTimeInMillis). */
@@ -91,6 +93,11 @@ function json(plan: Plan) {
   };
 }
 
+/** A group EC2 described with a rule this version cannot read is not planned without it. */
+function unreadable(err: ValidationError): string {
+  return `EC2 described the group in a shape this version does not read, so it was not planned (a rule could be missed); nothing was changed: ${err.summary}`;
+}
+
 export async function remediateGroup(
   ec2: EC2Client,
   groupId: string,
@@ -128,7 +135,9 @@ export async function remediateGroup(
       return { groupId, status: 'exempt', reason: judgement.reason, ...empty, calls };
     plan = judgement.plan;
   } catch (err) {
-    return { groupId, status: 'failed', reason: errorMessage(err), ...empty, calls };
+    const refused = err instanceof ValidationError;
+    const reason = refused ? unreadable(err) : errorMessage(err);
+    return { groupId, status: refused ? 'refused' : 'failed', reason, ...empty, calls };
   }
   const before = snapshot.ingress.map(ruleToJson);
   const p = json(plan);
@@ -140,6 +149,17 @@ export async function remediateGroup(
       groupId,
       status: 'refused',
       reason: `${refusal}; nothing was changed`,
+      before,
+      ...empty,
+      reasons: p.reasons,
+      calls,
+    };
+  const quota = quotaProblem(snapshot.ingress, plan, limits.maxInboundRulesPerGroup);
+  if (quota)
+    return {
+      groupId,
+      status: 'refused',
+      reason: quota,
       before,
       ...empty,
       reasons: p.reasons,
@@ -249,7 +269,17 @@ async function converge(
       );
     }
     if (!read.found) return result('gone', 'the group was deleted during the remediation');
-    const now = snapshotFromDescribe(read.group);
+    let now;
+    try {
+      now = snapshotFromDescribe(read.group);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      // Writes may have happened: a person looks (failed), as for any stop after a write.
+      return result(
+        'failed',
+        `${outcome.error.message}; read back, EC2 described the group in a shape this version does not read, so it was not planned again: ${err.summary}`,
+      );
+    }
     known = new Map(now.ingress.map((r) => [ruleKey(r), r]));
     verified = true;
     // Our writes may have changed the group: a stop here is `failed` (a person looks).

@@ -45,7 +45,7 @@ export function parseRequestOrThrow<T extends z.ZodType>(schema: T, event: unkno
   try {
     return parseOrThrow(schema, event, 'request');
   } catch (err) {
-    if (err instanceof ValidationError) throw new InputError(err.message, { cause: err });
+    if (err instanceof ValidationError) throw new InputError(err.line, { cause: err });
     if (err instanceof SyntaxError)
       throw new InputError(`request: a list parameter is not valid JSON (${err.message})`, {
         cause: err,

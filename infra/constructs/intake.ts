@@ -186,7 +186,7 @@ export class Intake extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'ReadSecurityGroups',
-          actions: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules'],
+          actions: ['ec2:DescribeSecurityGroups'],
           resources: ['*'],
         }),
         new iam.PolicyStatement({

@@ -33,12 +33,12 @@ import { REPO_ROOT } from '../runbooks';
 
 export { LAMBDA_RUNTIME };
 
-/** EC2 reads every handler that looks at security groups needs; they take no resource ARN. */
-const EC2_READS = [
-  'ec2:DescribeSecurityGroups',
-  'ec2:DescribeSecurityGroupRules',
-  'ec2:DescribeInstances',
-];
+/**
+ * EC2 reads; they take no resource ARN. One DescribeSecurityGroups returns a group's tags and
+ * rules, so no function reads rules separately; a GuardDuty finding names an instance.
+ */
+const READ_GROUPS = 'ec2:DescribeSecurityGroups';
+const READ_INSTANCES = 'ec2:DescribeInstances';
 /** The only EC2 writes in the app. */
 export const EC2_WRITES = ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'];
 /** What the handlers do on an incident record. */
@@ -81,6 +81,11 @@ export interface ResponseFunctionsProps {
    * @default the handler's default
    */
   readonly maxGroupsPerCall?: number;
+  /**
+   * MAX_INBOUND_RULES_PER_GROUP of the reverter: EC2's inbound-rule quota per group.
+   * @default the handler's default (60, EC2's default quota)
+   */
+  readonly maxInboundRulesPerGroup?: number;
   /**
    * GUARDDUTY_REVERT_MIN_SEVERITY of the GuardDuty response: a severity, or "never".
    * @default the handler's default (9, Critical only)
@@ -156,7 +161,7 @@ export class ResponseFunctions extends Construct {
         statements.push(
           new iam.PolicyStatement({
             sid: 'DescribeSecurityGroups',
-            actions: may('describeInstances') ? EC2_READS : EC2_READS.slice(0, 2),
+            actions: may('describeInstances') ? [READ_GROUPS, READ_INSTANCES] : [READ_GROUPS],
             resources: ['*'],
           }),
         );
@@ -225,6 +230,8 @@ export class ResponseFunctions extends Construct {
           environment[ENV.maxRevokesPerGroup] = String(props.maxRevokesPerGroup);
         if (props.maxGroupsPerCall !== undefined)
           environment[ENV.maxGroupsPerCall] = String(props.maxGroupsPerCall);
+        if (props.maxInboundRulesPerGroup !== undefined)
+          environment[ENV.maxInboundRulesPerGroup] = String(props.maxInboundRulesPerGroup);
       }
       if (reads('guardDutyRevertMinSeverity') && props.guardDutyRevertMinSeverity !== undefined)
         environment[ENV.guardDutyRevertMinSeverity] = String(props.guardDutyRevertMinSeverity);

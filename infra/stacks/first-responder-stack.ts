@@ -9,7 +9,12 @@ import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
 import type { Construct } from 'constructs';
 import { applyTags } from '../tags';
 import { detectionById, type DetectionId, type EventPattern } from '../../patterns';
-import { responsePlansOf, type FirstResponderConfig, type ResponsePlanConfig } from '../config';
+import {
+  alarmTopicsOf,
+  responsePlansOf,
+  type FirstResponderConfig,
+  type ResponsePlanConfig,
+} from '../config';
 import { ConfigRules } from '../constructs/config-rules';
 import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../detection-patterns';
 import { Intake } from '../constructs/intake';
@@ -64,6 +69,9 @@ export class FirstResponderStack extends Stack {
         : {}),
       ...(config.remediation.maxGroupsPerCall !== undefined
         ? { maxGroupsPerCall: config.remediation.maxGroupsPerCall }
+        : {}),
+      ...(config.remediation.maxInboundRulesPerGroup !== undefined
+        ? { maxInboundRulesPerGroup: config.remediation.maxInboundRulesPerGroup }
         : {}),
       guardDutyRevertMinSeverity: config.remediation.guardDutyRevertMinSeverity,
       opsCenter: config.incidents.backend === 'opscenter',
@@ -145,6 +153,12 @@ export class FirstResponderStack extends Stack {
     for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
     // Every rule targets the intake, which judges, deduplicates and starts the incident.
+    const alarmTopics = alarmTopicsOf(config);
+    if (alarmTopics.length === 0)
+      Annotations.of(this).addWarningV2(
+        'first-responder:alarm-notifies-nobody',
+        "The intake's dead-letter alarm (an event that could not become an incident) notifies nobody: set alarms.topicArns, or a notificationTopicArn on a response plan.",
+      );
     this.intake = new Intake(this, 'Intake', {
       prefix,
       policyJson: config.policyJson,
@@ -153,6 +167,7 @@ export class FirstResponderStack extends Stack {
       ) as Record<DetectionId, { name: string; impact: number }>,
       logRetention: config.logs.retentionDays,
       ...(config.logs.kmsKeyArn ? { logKmsKeyArn: config.logs.kmsKeyArn } : {}),
+      alarmActionArns: alarmTopics,
       ...(config.remediation.maxRevokesPerGroup !== undefined
         ? { maxRevokesPerGroup: config.remediation.maxRevokesPerGroup }
         : {}),

@@ -279,7 +279,7 @@ describe('drill failures', () => {
           'a.json': event('signin-root-success.json'),
           'expectations.json': { 'a.json': ['root'] },
         }),
-      /expects "root"; valid: rootActivity/,
+      /expectations\.json: a\.json: got \["root"\]; a list of detection IDs, or/,
     ],
   ])('fails on %s with a clear message', (_name, dir, message) => {
     expect(() => loadDrillEvents(dir())).toThrow(message);

@@ -129,7 +129,6 @@ describe('commands load on demand', () => {
       'cli/command-table.ts',
       'cli/main.ts',
       'cli/options.ts',
-      'handlers/shared/validation.ts',
     ]);
   });
 

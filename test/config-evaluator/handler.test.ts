@@ -256,6 +256,33 @@ describe('config evaluator handler: oversized items and periodic triggers read E
   });
 });
 
+describe('config evaluator handler: a group EC2 describes in a shape this version does not read', () => {
+  it('is NON_COMPLIANT, "not judged", never COMPLIANT', async () => {
+    // GIVEN EC2 returns a permission with no source the SDK knows (a new kind it dropped)
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        {
+          GroupId: 'sg-0123456789abcdef0',
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }],
+        },
+        closedGroup('sg-0fedcba9876543210'),
+      ],
+    });
+    // WHEN the handler runs on a periodic trigger
+    await setup()(ruleEvent(fixtureInvoking('invoking-scheduled.json')));
+    // THEN that group is reported noncompliant and why; the other is judged as usual
+    const sent = sentEvaluations();
+    expect(sent[0]).toMatchObject({
+      ComplianceResourceId: 'sg-0123456789abcdef0',
+      ComplianceType: 'NON_COMPLIANT',
+      Annotation: expect.stringMatching(
+        /^not judged: EC2 described the group in a shape this version does not read: SecurityGroup\.IpPermissions\[0\]: a permission with no source/,
+      ),
+    });
+    expect(sent[1]).toMatchObject({ ComplianceType: 'COMPLIANT' });
+  });
+});
+
 describe('config evaluator handler: refusals', () => {
   it.each<[string, unknown]>([
     ['an empty object', {}],

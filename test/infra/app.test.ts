@@ -508,11 +508,7 @@ describe('least privilege', () => {
       });
       expect(statements).toContainEqual(
         expect.objectContaining({
-          Action: [
-            'ec2:DescribeSecurityGroups',
-            'ec2:DescribeSecurityGroupRules',
-            'ec2:DescribeInstances',
-          ],
+          Action: ['ec2:DescribeSecurityGroups', 'ec2:DescribeInstances'],
           Resource: '*',
         }),
       );

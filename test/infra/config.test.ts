@@ -1,6 +1,15 @@
 import { ValidationError } from '../../handlers/shared/validation';
 import { DETECTION_IDS } from '../../patterns';
-import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  loadConfig,
+  parseConfig,
+  regionOf,
+  responsePlansOf,
+  type FirstResponderConfig,
+} from '../../infra/config';
 import { configFrom, exampleConfig, minimalInput } from './support';
 
 /** The problems a configuration is refused with. */
@@ -211,6 +220,34 @@ describe('configuration', () => {
   it('fails when the security-group policy file does not exist', () => {
     const problems = problemsOf(minimalInput({ securityGroupPolicy: 'missing.json' }));
     expect(problems[0]).toMatch(/^config\.securityGroupPolicy: got "missing\.json"/);
+  });
+
+  it.each<[string, string, RegExp | undefined]>([
+    [
+      'an empty restrict policy',
+      '{"ingress": []}',
+      /config\.securityGroupPolicy: .*policy\.ingress: got \[\]; a policy with no ingress would revoke every inbound rule of every security group not tagged first-responder:exempt=true: .*"revokeAll": true/,
+    ],
+    ['an empty policy that says revokeAll', '{"ingress": [], "revokeAll": true}', undefined],
+    [
+      'a YAML tag',
+      'mode: !foo restrict\ningress: []\nrevokeAll: true\n',
+      /config\.securityGroupPolicy: .*Unresolved tag: !foo/,
+    ],
+  ])('the policy it names: %s', (_name, text, message) => {
+    // GIVEN a configuration naming a policy file WHEN loaded THEN refused or read, as the CLI would
+    const dir = mkdtempSync(join(tmpdir(), 'fr-config-'));
+    writeFileSync(join(dir, 'p.yaml'), text);
+    const load = () =>
+      parseConfig(minimalInput({ securityGroupPolicy: 'p.yaml' }), { baseDir: dir });
+    if (message) expect(() => load()).toThrow(message);
+    else expect(JSON.parse(load().policyJson)).toEqual({ ingress: [], revokeAll: true });
+  });
+
+  it('a configuration file that is missing is named, with no hint meant for another tool', () => {
+    expect(() => loadConfig('/nonexistent/config.yaml')).toThrow(
+      /cannot read \/nonexistent\/config\.yaml: .*; pass the path of an existing configuration file$/,
+    );
   });
 
   it('fails on a log retention CloudWatch Logs does not offer', () => {

@@ -109,7 +109,7 @@ describe('security-group policy', () => {
     [
       'fails on exact mode with nothing in it',
       { mode: 'exact', ingress: [] },
-      /policy.ingress: got \[\]; exact mode makes the ingress exactly this list/,
+      /policy.ingress: got \[\]; a policy with no ingress would revoke every inbound rule/,
     ],
     [
       'fails on an unknown mode',
@@ -127,7 +127,7 @@ describe('security-group policy', () => {
       /policy.egress: .*egress is not enforced yet/,
     ],
     ['fails on a missing ingress', { mode: 'restrict' }, /policy.ingress: got nothing/],
-    ['fails on an unknown field', { ingress: [], ingres: [] }, /ingres/],
+    ['fails on an unknown field', { ingress: [], ingres: [], revokeAll: true }, /ingres/],
   ])('%s', (_name, input, message) => {
     expect(() => parsePolicy(input)).toThrow(ValidationError);
     expect(() => parsePolicy(input)).toThrow(message);
@@ -152,5 +152,105 @@ describe('security-group policy', () => {
     } catch (err) {
       expect((err as ValidationError).problems).toHaveLength(2);
     }
+  });
+
+  describe('no ingress at all', () => {
+    it('is refused unless the policy says revokeAll, saying what it would do', () => {
+      // GIVEN a restrict policy with no entries WHEN parsed THEN refused, naming the consequence
+      expect(() => parsePolicy({ ingress: [] })).toThrow(
+        /policy.ingress: got \[\]; a policy with no ingress would revoke every inbound rule of every security group not tagged first-responder:exempt=true: .*"revokeAll": true/,
+      );
+    });
+
+    it.each(['restrict', 'exact'])('is read in %s mode with "revokeAll": true', (mode) => {
+      expect(parsePolicy({ mode, ingress: [], revokeAll: true })).toMatchObject({
+        ingress: [],
+        revokeAll: true,
+      });
+    });
+
+    it('refuses revokeAll beside ingress entries', () => {
+      expect(() =>
+        parsePolicy({ ingress: [{ protocol: '-1', from: ['self'] }], revokeAll: true }),
+      ).toThrow(/policy.revokeAll: got true with 1 ingress entries/);
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['"06" is tcp', '06', 'tcp'],
+    ['"017" is udp', '017', 'udp'],
+    ['"050" is 50', '050', '50'],
+  ])('reads protocol %s', (_name, protocol, expected) => {
+    const p = parsePolicy({ ingress: [{ protocol, from: ['10.0.0.0/8'] }] });
+    expect(p.ingress[0]?.protocol).toBe(expected);
+  });
+
+  it('reads ICMP types 0-255 as one rule for every type, not 256 rules', () => {
+    const p = parsePolicy({ ingress: [{ protocol: 'icmp', ports: ['0-255'], from: ['self'] }] });
+    expect(p.ingress[0]?.ports).toBeUndefined();
+    const partial = parsePolicy({
+      ingress: [{ protocol: 'icmp', ports: ['0-254'], from: ['self'] }],
+    });
+    expect(partial.ingress[0]?.ports).toEqual([{ from: 0, to: 254 }]);
+  });
+
+  it.each<[string, string, boolean]>([
+    ["EC2's own punctuation", 'web (prod) #1: 10.0.0.0/8 @team [a]+b=c&d;{e}!$*,_-', true],
+    ['255 characters', 'a'.repeat(255), true],
+    ['256 characters', 'a'.repeat(256), false],
+    ['a quote', "it's", false],
+    ['a newline', 'a\nb', false],
+    ['non-ASCII letters', 'café', false],
+  ])('descriptions: %s is %s', (_name, description, ok) => {
+    const input = { ingress: [{ protocol: 'tcp', ports: [22], from: ['self'], description }] };
+    if (ok) expect(parsePolicy(input).ingress[0]?.description).toBe(description);
+    else
+      expect(() => parsePolicy(input)).toThrow(
+        /policy.ingress\[0\].description: .*a rule description EC2 accepts/,
+      );
+  });
+
+  describe('YAML', () => {
+    it('is YAML 1.2: 022 is 22, not octal 18', () => {
+      const p = parsePolicyText(
+        'ingress:\n  - protocol: tcp\n    ports: [022]\n    from: [self]\n',
+      );
+      expect(p.ingress[0]?.ports).toEqual([{ from: 22, to: 22 }]);
+    });
+
+    it.each<[string, string, RegExp]>([
+      [
+        'an unknown tag',
+        'mode: !foo restrict\ningress: []\nrevokeAll: true\n',
+        /p.yaml: Unresolved tag: !foo .*remove it/,
+      ],
+      [
+        'a YAML 1.1 directive',
+        '%YAML 1.1\n---\ningress: []\nrevokeAll: true\n',
+        /p.yaml: %YAML 1.1 is not read/,
+      ],
+      ['!!binary', 'mode: !!binary aGk=\n', /p.yaml: Unresolved tag/],
+      [
+        'a duplicate key',
+        'ingress: []\ningress: []\n',
+        /p.yaml: not JSON or YAML \(Map keys must be unique/,
+      ],
+    ])('refuses %s', (_name, text, message) => {
+      expect(() => parsePolicyText(text, 'p.yaml')).toThrow(message);
+    });
+  });
+
+  it('echoes a huge value cut short, and names the first few of many problems with a count', () => {
+    const from = [`${'9'.repeat(5_000_000)}`, ...Array.from({ length: 10 }, (_, i) => `bad${i}`)];
+    let err: ValidationError | undefined;
+    try {
+      parsePolicy({ ingress: [{ protocol: 'tcp', from }] });
+    } catch (e) {
+      err = e as ValidationError;
+    }
+    expect(err?.problems).toHaveLength(11);
+    expect(err?.summary.length).toBeLessThan(1500);
+    expect(err?.summary).toMatch(/; … and 6 more problems$/);
+    expect(err?.summary).not.toContain('\n');
   });
 });

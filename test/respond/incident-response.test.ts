@@ -30,7 +30,8 @@ const handler = makeHandler({
   ec2: new EC2Client({}),
   incidents: new SSMIncidentsClient({}),
   policy: () => POLICY,
-  limits: () => DEFAULT_LIMITS,
+  // 151 rules in one group (below) needs a raised rule quota, and the limit raised to match.
+  limits: () => ({ ...DEFAULT_LIMITS, maxInboundRulesPerGroup: 200 }),
 });
 const context = { awsRequestId: 'req-1' };
 
