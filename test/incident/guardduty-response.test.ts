@@ -6,6 +6,7 @@ import { revertMinSeverityFromEnv } from '../../handlers/env';
 import { makeHandler, ResponseIncompleteError } from '../../handlers/guardduty-response';
 import {
   fixture,
+  guardDutyFinding as finding,
   givenWorldOpenSshGroups,
   INCIDENT_ARN,
   mockIncidents,
@@ -26,14 +27,6 @@ const handlerWith = (minSeverity: number | undefined) =>
     limits: () => DEFAULT_LIMITS,
     revertMinSeverity: () => minSeverity,
   });
-
-function finding(severity: number) {
-  const f = fixture('incident', 'guardduty-ssh-brute-force-instance.json') as {
-    detail: { severity: number };
-  };
-  f.detail.severity = severity;
-  return f;
-}
 
 beforeEach(() => {
   ec2Mock.reset();

@@ -13,7 +13,7 @@ import { makeHandler as makeRootTriage, TriageIncompleteError } from '../../hand
 import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import { EXAMPLE_POLICY } from '../support/groups';
 import { fakeOpsCenter, givenOpsItem, recordsOn, type FakeOpsCenter } from '../support/opscenter';
-import { fixture, givenWorldOpenSshGroups } from './support';
+import { fixture, givenWorldOpenSshGroups, guardDutyFinding as finding } from './support';
 
 const ec2Mock = mockClient(EC2Client);
 const incidentsMock = mockClient(SSMIncidentsClient);
@@ -35,14 +35,6 @@ const deps = () => ({
   policy: () => EXAMPLE_POLICY,
   limits: () => DEFAULT_LIMITS,
 });
-
-function finding(severity: number) {
-  const f = fixture('incident', 'guardduty-ssh-brute-force-instance.json') as {
-    detail: { severity: number };
-  };
-  f.detail.severity = severity;
-  return f;
-}
 
 describe('root-activity triage on an OpsItem', () => {
   it('reads the event from the OpsItem and writes its note there', async () => {

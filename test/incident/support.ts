@@ -97,3 +97,12 @@ export function givenWorldOpenSshGroups(ec2: AwsClientStub<EC2Client>): void {
   ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
   ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 }
+
+/** The SSH brute-force finding on an EC2 instance (a real EventBridge event), at `severity`. */
+export function guardDutyFinding(severity: number): Record<string, unknown> {
+  const f = fixture('incident', 'guardduty-ssh-brute-force-instance.json') as {
+    detail: { severity: number };
+  };
+  f.detail.severity = severity;
+  return f;
+}
