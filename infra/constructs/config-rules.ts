@@ -178,7 +178,7 @@ export class ConfigRules extends Construct {
     channel.node.addDependency(bucket.policy!);
     // PutDeliveryChannel fails (NoAvailableConfigurationRecorderException) until a recorder
     // exists, and nothing else orders the two: the channel must wait for the recorder.
-    channel.addDependency(recorder);
+    channel.addResourceDependency(recorder);
     return { recorder, channel };
   }
 }
