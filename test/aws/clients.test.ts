@@ -3,6 +3,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import {
   CONNECTION_TIMEOUT_MS,
+  createIntakeClients,
+  createPagerClients,
+  type IntakeClients,
   MAX_ATTEMPTS,
   REQUEST_TIMEOUT_MS,
 } from '../../handlers/aws/clients';
@@ -11,8 +14,21 @@ import { DEFAULT_BUDGET } from '../../handlers/respond/remediate';
 import { FUNCTIONS } from '../../infra/functions';
 import { createEc2Client } from '../../handlers/aws/ec2';
 import { createIncidentsClient } from '../../handlers/aws/incidents';
+import { createSsmClient } from '../../handlers/aws/opsitems';
 
-type AnyClient = EC2Client | SSMIncidentsClient | ConfigServiceClient;
+type AnyClient =
+  | EC2Client
+  | SSMIncidentsClient
+  | ConfigServiceClient
+  | IntakeClients[keyof IntakeClients]
+  | PagerClients[keyof PagerClients];
+
+// The intake's and the pager's client sets, each client named after its place in the set.
+const intake = createIntakeClients();
+const pager = createPagerClients();
+type PagerClients = typeof pager;
+const made: { destroy(): void }[] = [...Object.values(intake), ...Object.values(pager)];
+afterAll(() => made.forEach((c) => c.destroy()));
 
 /** What the client will really use: its handler's resolved settings and its retry strategy. */
 async function settings(client: AnyClient) {
@@ -32,6 +48,7 @@ describe('every SDK client the handlers create', () => {
     ['EC2', () => createEc2Client()],
     ['Incident Manager', () => createIncidentsClient()],
     ['AWS Config', () => createConfigClient()],
+    ['SSM (OpsCenter)', () => createSsmClient()],
   ])('%s: connection and request timeouts that throw, standard retry', async (_name, make) => {
     const client = make();
     const s = await settings(client);
@@ -42,6 +59,21 @@ describe('every SDK client the handlers create', () => {
     });
     expect(s).toMatchObject({ mode: 'standard', maxAttempts: MAX_ATTEMPTS });
     client.destroy();
+  });
+});
+
+describe('every client of the intake and the pager', () => {
+  it.each([
+    ...Object.entries(intake).map(([k, c]) => [`intake ${k}`, c] as const),
+    ...Object.entries(pager).map(([k, c]) => [`pager ${k}`, c] as const),
+  ])('%s: connection and request timeouts that throw, standard retry', async (_name, client) => {
+    const s = await settings(client);
+    expect(s.handler).toMatchObject({
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    });
+    expect(s).toMatchObject({ mode: 'standard', maxAttempts: MAX_ATTEMPTS });
   });
 });
 
