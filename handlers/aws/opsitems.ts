@@ -136,7 +136,15 @@ async function writeUntilSeen(
   for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
     const data = next(item);
     if (!data) return item;
-    await putOperationalData(client, opsItemId, data);
+    try {
+      await putOperationalData(client, opsItemId, data);
+    } catch (err) {
+      if (err instanceof OpsItemNotFoundError) throw err;
+      // A timeout or lost answer: the write may have landed. Report what a read shows.
+      item = await getOpsItem(client, opsItemId);
+      if (landed(item)) return item;
+      throw err;
+    }
     item = await getOpsItem(client, opsItemId);
     if (landed(item)) return item;
   }

@@ -71,6 +71,38 @@ describe('records on an OpsItem', () => {
     ).rejects.toThrow(/kept changing under 3 writes; it is not recorded/);
   });
 
+  it('a write whose answer is lost but which landed counts as written, once', async () => {
+    // GIVEN an OpsItem whose update is applied but whose answer times out
+    const id = givenOpsItem(ops, {});
+    ops.mock.on(UpdateOpsItemCommand).callsFake((input: UpdateOpsItemCommand['input']) => {
+      const item = ops.items.get(id)!;
+      ops.items.set(id, {
+        ...item,
+        OperationalData: { ...item.OperationalData, ...input.OperationalData },
+      });
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    });
+    // WHEN a record is written THEN the re-read shows it and it is not written again
+    await opsItemRecords(ops.client, id).addRecord({ eventData: record(1), token: 'e'.repeat(64) });
+    expect((await opsItemRecords(ops.client, id).readRecords()).map((r) => r.eventData)).toEqual([
+      record(1),
+    ]);
+    expect(ops.mock.commandCalls(UpdateOpsItemCommand)).toHaveLength(1);
+  });
+
+  it('a write whose answer is lost and which did not land fails with the write error', async () => {
+    // GIVEN an OpsItem whose update times out without being applied
+    const id = givenOpsItem(ops, {});
+    ops.mock
+      .on(UpdateOpsItemCommand)
+      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    // WHEN a record is written THEN it fails, and the OpsItem has no record
+    await expect(
+      opsItemRecords(ops.client, id).addRecord({ eventData: record(1), token: 'f'.repeat(64) }),
+    ).rejects.toThrow(/UpdateOpsItem: socket hang up/);
+    expect(await opsItemRecords(ops.client, id).readRecords()).toEqual([]);
+  });
+
   it('two writers adding related resources at once both end up in /aws/resources', async () => {
     // GIVEN an OpsItem with one resource, and two functions adding one each at the same time
     const id = givenOpsItem(ops, {}, { resources: ['arn:first'] });
