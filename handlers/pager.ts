@@ -12,7 +12,7 @@ import { CONNECTION_TIMEOUT_MS, createPagerClients, REQUEST_TIMEOUT_MS } from '.
 import { appendToLog, getOpsItem } from './aws/opsitems';
 import { publishPage } from './aws/pages';
 import { channelKey, escalationStep, type Page } from './incident/paging';
-import { DATA_KEYS, isAcknowledged, OPS_ITEM_ID } from './incident/opsitem';
+import { DATA_KEYS, isAcknowledged, OPS_ITEM_ID, parseLog } from './incident/opsitem';
 import { INTAKE_DETECTIONS } from './intake/request';
 import { AwsCallError } from './shared/errors';
 import { logger } from './shared/logger';
@@ -99,6 +99,14 @@ export function makeHandler(deps: PagerDeps) {
         logger.warn('escalation step cut short by the deadline', { ...out, left });
         return out;
       }
+      const id = `${input.opsItemId}#${sent}`;
+      // A retried look (the previous one's answer lost) finds its pages recorded: not sent again.
+      if (
+        parseLog(known.OperationalData?.[DATA_KEYS.pages]?.Value).latest.some((e) => e.id === id)
+      ) {
+        sent++;
+        continue;
+      }
       await publish(
         deps.sns,
         settings,
@@ -112,7 +120,7 @@ export function makeHandler(deps: PagerDeps) {
         input.opsItemId,
         DATA_KEYS.pages,
         {
-          id: `${input.opsItemId}#${sent}`,
+          id,
           at: new Date(now).toISOString(),
           text: `Paged ${page.contact} by ${page.channel} (minute ${page.atMinute} of the plan)`,
           contact: page.contact,

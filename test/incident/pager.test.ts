@@ -142,6 +142,18 @@ describe('pager', () => {
     expect((ops.data(id, DATA_KEYS.pages) as { count: number }).count).toBe(1);
   });
 
+  it('a look retried after its pages were recorded sends none of them again', async () => {
+    // GIVEN a look that paged and recorded, but whose answer the state machine did not get
+    const { sns, id, handler } = await setup();
+    await handler({ opsItemId: id, detection: 'rootActivity', sent: 0 });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    // WHEN the state machine retries the same look
+    const out = await handler({ opsItemId: id, detection: 'rootActivity', sent: 0 });
+    // THEN the recorded page is counted as sent, and not published again
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(out).toMatchObject({ sent: 1, done: false });
+  });
+
   it('refuses an input that is not an escalation, naming the field', async () => {
     const { handler } = await setup();
     await expect(
