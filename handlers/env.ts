@@ -185,16 +185,18 @@ const pageSchema = z.object({
   contact: z.string().min(1),
   channel: z.string().min(1),
 });
+const schedulesSchema = z.partialRecord(z.enum(INTAKE_DETECTIONS), z.array(pageSchema));
+const topicsSchema = z.record(z.string(), z.string().startsWith('arn:'));
 
 /** The pager's schedules and topics (set by infra/constructs/paging.ts). */
 export function pagerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PagerSettings {
   const schedules = parseOrThrow(
-    z.partialRecord(z.enum(INTAKE_DETECTIONS), z.array(pageSchema)),
+    schedulesSchema,
     jsonOf(env, ENV.pagerSchedules, 'the pager'),
     ENV.pagerSchedules,
   );
   const topics = parseOrThrow(
-    z.record(z.string(), z.string().startsWith('arn:')),
+    topicsSchema,
     jsonOf(env, ENV.pagerTopics, 'the pager'),
     ENV.pagerTopics,
   );
