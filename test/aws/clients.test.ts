@@ -23,12 +23,19 @@ type AnyClient =
   | IntakeClients[keyof IntakeClients]
   | PagerClients[keyof PagerClients];
 
-// The intake's and the pager's client sets, each client named after its place in the set.
+// Every client the handlers make: the single factories, and the intake's and the pager's sets.
 const intake = createIntakeClients();
 const pager = createPagerClients();
 type PagerClients = typeof pager;
-const made: { destroy(): void }[] = [...Object.values(intake), ...Object.values(pager)];
-afterAll(() => made.forEach((c) => c.destroy()));
+const clients: (readonly [string, AnyClient])[] = [
+  ['EC2', createEc2Client()],
+  ['Incident Manager', createIncidentsClient()],
+  ['AWS Config', createConfigClient()],
+  ['SSM (OpsCenter)', createSsmClient()],
+  ...(Object.entries(intake) as [string, AnyClient][]).map(([k, c]) => [`intake ${k}`, c] as const),
+  ...(Object.entries(pager) as [string, AnyClient][]).map(([k, c]) => [`pager ${k}`, c] as const),
+];
+afterAll(() => clients.forEach(([, c]) => (c as { destroy(): void }).destroy()));
 
 /** What the client will really use: its handler's resolved settings and its retry strategy. */
 async function settings(client: AnyClient) {
@@ -44,37 +51,18 @@ async function settings(client: AnyClient) {
 }
 
 describe('every SDK client the handlers create', () => {
-  it.each<[string, () => AnyClient]>([
-    ['EC2', () => createEc2Client()],
-    ['Incident Manager', () => createIncidentsClient()],
-    ['AWS Config', () => createConfigClient()],
-    ['SSM (OpsCenter)', () => createSsmClient()],
-  ])('%s: connection and request timeouts that throw, standard retry', async (_name, make) => {
-    const client = make();
-    const s = await settings(client);
-    expect(s.handler).toMatchObject({
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-    });
-    expect(s).toMatchObject({ mode: 'standard', maxAttempts: MAX_ATTEMPTS });
-    client.destroy();
-  });
-});
-
-describe('every client of the intake and the pager', () => {
-  it.each([
-    ...Object.entries(intake).map(([k, c]) => [`intake ${k}`, c] as const),
-    ...Object.entries(pager).map(([k, c]) => [`pager ${k}`, c] as const),
-  ])('%s: connection and request timeouts that throw, standard retry', async (_name, client) => {
-    const s = await settings(client);
-    expect(s.handler).toMatchObject({
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-    });
-    expect(s).toMatchObject({ mode: 'standard', maxAttempts: MAX_ATTEMPTS });
-  });
+  it.each(clients)(
+    '%s: connection and request timeouts that throw, standard retry',
+    async (_name, client) => {
+      const s = await settings(client);
+      expect(s.handler).toMatchObject({
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      });
+      expect(s).toMatchObject({ mode: 'standard', maxAttempts: MAX_ATTEMPTS });
+    },
+  );
 });
 
 describe('the time budget', () => {

@@ -21,6 +21,15 @@ beforeEach(() => {
 });
 afterEach(() => ops.mock.restore());
 
+/** What OpsCenter does with an UpdateOpsItem: add or replace the given keys. */
+function applyUpdate(id: string, input: UpdateOpsItemCommand['input']) {
+  const item = ops.items.get(id)!;
+  ops.items.set(id, {
+    ...item,
+    OperationalData: { ...item.OperationalData, ...input.OperationalData },
+  });
+}
+
 const record = (n: number) => JSON.stringify({ kind: 'first-responder/note', version: 1, n });
 
 describe('records on an OpsItem', () => {
@@ -42,25 +51,26 @@ describe('records on an OpsItem', () => {
     expect(ops.mock.commandCalls(UpdateOpsItemCommand)).toHaveLength(2);
   });
 
-  it('a write that did not land is written again until a read shows it', async () => {
-    // GIVEN an OpsItem whose first update is lost (answered, but not applied)
+  it.each<[string, (updates: number) => boolean, boolean, number]>([
+    // an update answered but not applied the first time: written again until a read shows it
+    ['a write that did not land is written again until a read shows it', (n) => n > 1, false, 2],
+    // an update applied whose answer times out: the re-read shows it, so it is not written again
+    ['a write whose answer is lost but which landed counts as written, once', () => true, true, 1],
+  ])('%s', async (_name, applied, lostAnswer, writes) => {
+    // GIVEN an OpsItem whose n-th update is applied when `applied(n)`, its answer lost or not
     const id = givenOpsItem(ops, {});
     let updates = 0;
     ops.mock.on(UpdateOpsItemCommand).callsFake((input: UpdateOpsItemCommand['input']) => {
-      if (++updates === 1) return {};
-      const item = ops.items.get(id)!;
-      ops.items.set(id, {
-        ...item,
-        OperationalData: { ...item.OperationalData, ...input.OperationalData },
-      });
+      if (applied(++updates)) applyUpdate(id, input);
+      if (lostAnswer) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
       return {};
     });
-    // WHEN a record is written THEN it is there, after a second write
+    // WHEN a record is written THEN it is there, after `writes` writes
     await opsItemRecords(ops.client, id).addRecord({ eventData: record(1), token: 'c'.repeat(64) });
     expect((await opsItemRecords(ops.client, id).readRecords()).map((r) => r.eventData)).toEqual([
       record(1),
     ]);
-    expect(ops.mock.commandCalls(UpdateOpsItemCommand)).toHaveLength(2);
+    expect(ops.mock.commandCalls(UpdateOpsItemCommand)).toHaveLength(writes);
   });
 
   it('a write that never lands fails after three attempts instead of claiming success', async () => {
@@ -69,25 +79,6 @@ describe('records on an OpsItem', () => {
     await expect(
       opsItemRecords(ops.client, id).addRecord({ eventData: record(1), token: 'd'.repeat(64) }),
     ).rejects.toThrow(/kept changing under 3 writes; it is not recorded/);
-  });
-
-  it('a write whose answer is lost but which landed counts as written, once', async () => {
-    // GIVEN an OpsItem whose update is applied but whose answer times out
-    const id = givenOpsItem(ops, {});
-    ops.mock.on(UpdateOpsItemCommand).callsFake((input: UpdateOpsItemCommand['input']) => {
-      const item = ops.items.get(id)!;
-      ops.items.set(id, {
-        ...item,
-        OperationalData: { ...item.OperationalData, ...input.OperationalData },
-      });
-      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-    });
-    // WHEN a record is written THEN the re-read shows it and it is not written again
-    await opsItemRecords(ops.client, id).addRecord({ eventData: record(1), token: 'e'.repeat(64) });
-    expect((await opsItemRecords(ops.client, id).readRecords()).map((r) => r.eventData)).toEqual([
-      record(1),
-    ]);
-    expect(ops.mock.commandCalls(UpdateOpsItemCommand)).toHaveLength(1);
   });
 
   it('a write whose answer is lost and which did not land fails with the write error', async () => {
