@@ -56,6 +56,7 @@ describe('the inbound-rule quota', () => {
       parsePolicy({ ingress: [{ protocol: 'udp', from: ['self'] }] }),
     );
     expect(plan.authorize).toHaveLength(0);
+    expect(plan.revoke).toHaveLength(101);
     expect(quotaProblem(snapshot.ingress, plan)).toBeUndefined();
   });
 
