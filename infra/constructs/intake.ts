@@ -404,6 +404,15 @@ function opsCenterStatements(stack: Stack, p: IntakeOpsCenterProps): iam.PolicyS
         stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }),
       ],
     }),
+    // The runbook's execution is started with a tag (the OpsItem ID); Systems Manager may also
+    // authorize tags given on create as ssm:AddTagsToResource, on the new execution.
+    new iam.PolicyStatement({
+      sid: 'TagRunbookExecutions',
+      actions: ['ssm:AddTagsToResource'],
+      resources: [
+        stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }),
+      ],
+    }),
     new iam.PolicyStatement({
       sid: 'PassAutomationRole',
       actions: ['iam:PassRole'],
