@@ -514,18 +514,18 @@ async function ownResourceArns(ctx: Context): Promise<Set<string>> {
   return own;
 }
 
-/** Every page of a List call, as a map of name to ARN. */
+/** Every page of a List call, as a map of name to ARN; `page` answers its pairs and next token. */
 async function namesToArns(
   page: (
     token: string | undefined,
-  ) => Promise<{ pairs: (readonly [string?, string?])[]; next?: string | undefined }>,
+  ) => Promise<readonly [(readonly [string?, string?])[], string | undefined]>,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let token: string | undefined;
   do {
-    const got = await page(token);
-    for (const [name, arn] of got.pairs) if (name && arn) out.set(name, arn);
-    token = got.next;
+    const [pairs, next] = await page(token);
+    for (const [name, arn] of pairs) if (name && arn) out.set(name, arn);
+    token = next;
   } while (token);
   return out;
 }
@@ -544,25 +544,21 @@ async function namesFree(ctx: Context): Promise<Omit<Check, 'name'>> {
   const plans = responsePlansOf(ctx.config).map((p) => p.name);
   const own = await ownResourceArns(ctx);
 
+  const contacts = ctx.clients.contacts(ctx.region);
   const contactArns = await namesToArns(async (token) => {
-    const page = await call(
-      ctx.clients.contacts(ctx.region),
+    const got = await call(
+      contacts,
       new ListContactsCommand({ NextToken: token, MaxResults: 100 }),
     );
-    return {
-      pairs: (page.Contacts ?? []).map((c) => [c.Alias, c.ContactArn]),
-      next: page.NextToken,
-    };
+    return [(got.Contacts ?? []).map((c) => [c.Alias, c.ContactArn]), got.NextToken];
   });
+  const incidents = ctx.clients.incidents(ctx.region);
   const planArns = await namesToArns(async (token) => {
-    const page = await call(
-      ctx.clients.incidents(ctx.region),
+    const got = await call(
+      incidents,
       new ListResponsePlansCommand({ nextToken: token, maxResults: 100 }),
     );
-    return {
-      pairs: (page.responsePlanSummaries ?? []).map((p) => [p.name, p.arn]),
-      next: page.nextToken,
-    };
+    return [(got.responsePlanSummaries ?? []).map((p) => [p.name, p.arn]), got.nextToken];
   });
 
   const taken = (names: string[], arns: Map<string, string>) =>
@@ -572,18 +568,18 @@ async function namesFree(ctx: Context): Promise<Omit<Check, 'name'>> {
   if (aliasesTaken.length || plansTaken.length)
     return {
       status: 'fail',
-      detail: [
-        ...(aliasesTaken.length
-          ? [
-              `contact aliases already in the account, not from stack ${ctx.config.app.stackName}: ${aliasesTaken.join(', ')}`,
-            ]
-          : []),
-        ...(plansTaken.length
-          ? [
-              `response plan names already in the account, not from stack ${ctx.config.app.stackName}: ${plansTaken.join(', ')}`,
-            ]
-          : []),
-      ].join('; '),
+      detail: (
+        [
+          ['contact aliases', aliasesTaken],
+          ['response plan names', plansTaken],
+        ] as const
+      )
+        .filter(([, names]) => names.length)
+        .map(
+          ([what, names]) =>
+            `${what} already in the account, not from stack ${ctx.config.app.stackName}: ${names.join(', ')}`,
+        )
+        .join('; '),
       fix: `aliases and response plan names are account-wide: choose other aliases in ${ctx.config.source}${plansTaken.length ? ', and another app.prefix (response plans are named after it)' : ''}, or engage an existing contact by its ARN`,
     };
   return {

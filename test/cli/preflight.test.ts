@@ -253,6 +253,34 @@ describe('two deployments in one account, and chat channel topics', () => {
     expect(c.fix).toMatch(/account-wide: choose other aliases .*another app\.prefix/);
   });
 
+  it('reads every page of contacts before it calls an alias free', async () => {
+    // GIVEN the stack holds alice, bob and the plans; another deployment's alias is on page 2
+    contacts.on(ListContactsCommand, { NextToken: 'page-2' }).resolves({
+      Contacts: [
+        {
+          ContactArn: contactArn('security-escalation'),
+          Alias: 'security-escalation',
+          Type: 'ESCALATION',
+        },
+      ],
+    });
+    contacts.on(ListContactsCommand, { NextToken: undefined }).resolves({
+      Contacts: ['alice', 'bob'].map((a) => ({
+        ContactArn: contactArn(a),
+        Alias: a,
+        Type: 'PERSONAL',
+      })),
+      NextToken: 'page-2',
+    });
+
+    // WHEN / THEN
+    expect(check(await preflight(), 'Aliases')).toMatchObject({
+      status: 'fail',
+      detail:
+        'contact aliases already in the account, not from stack FirstResponder: security-escalation',
+    });
+  });
+
   it('counts nothing as its own before the stack exists', async () => {
     cfn.on(ListStackResourcesCommand).rejects(
       Object.assign(new Error('Stack with id FirstResponder does not exist'), {

@@ -12,6 +12,7 @@ import { parsePolicy } from '../../handlers/policy/policy';
 import { inboundRuleCounts, quotaProblem } from '../../handlers/policy/quota';
 import { snapshotFromDescribe } from '../../handlers/policy/rules';
 import { remediateGroup } from '../../handlers/respond/remediate';
+import { ingressRule } from '../support/groups';
 
 const SG = 'sg-0123456789abcdef0';
 const POLICY = parsePolicy({
@@ -20,15 +21,7 @@ const POLICY = parsePolicy({
 /** `n` allowed IPv4 rules and one world-open 443 rule that narrows into 3 pieces. */
 function rules(n: number): SecurityGroupRule[] {
   const allowed = Array.from({ length: n }, (_, i) => `10.${i}.0.0/16`);
-  return [...allowed, '0.0.0.0/0'].map((cidr, i) => ({
-    SecurityGroupRuleId: `sgr-${i.toString(16).padStart(17, '0')}`,
-    GroupId: SG,
-    IsEgress: false,
-    IpProtocol: 'tcp',
-    FromPort: 443,
-    ToPort: 443,
-    CidrIpv4: cidr,
-  }));
+  return [...allowed, '0.0.0.0/0'].map((cidr, i) => ingressRule(SG, i, 443, cidr));
 }
 const planFor = (n: number) => {
   const snapshot = snapshotFromDescribe({ GroupId: SG }, rules(n));
@@ -63,6 +56,7 @@ describe('the inbound-rule quota', () => {
       parsePolicy({ ingress: [{ protocol: 'udp', from: ['self'] }] }),
     );
     expect(plan.authorize).toHaveLength(0);
+    expect(plan.revoke).toHaveLength(101);
     expect(quotaProblem(snapshot.ingress, plan)).toBeUndefined();
   });
 

@@ -46,7 +46,7 @@ import {
 } from '../../patterns';
 import { matchesPattern } from '../../patterns/match';
 import { INCIDENT_ARN, mockIncidents, triggerData } from '../incident/support';
-import { EXAMPLE_POLICY } from '../support/groups';
+import { EXAMPLE_POLICY, ingressRule } from '../support/groups';
 
 /** Runs per property; the total is checked at the end (at least 10,000). */
 const RUNS = {
@@ -508,17 +508,7 @@ describe('bad input, generated', () => {
         ],
       });
       ec2.on(DescribeSecurityGroupRulesCommand).resolves({
-        SecurityGroupRules: [
-          {
-            SecurityGroupRuleId: 'sgr-0123456789abcdef0',
-            GroupId: SG,
-            IsEgress: false,
-            IpProtocol: 'tcp',
-            FromPort: 22,
-            ToPort: 22,
-            CidrIpv4: '0.0.0.0/0',
-          },
-        ],
+        SecurityGroupRules: [ingressRule(SG, 1, 22, '0.0.0.0/0')],
       });
       ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
       ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });

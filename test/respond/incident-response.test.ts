@@ -18,7 +18,7 @@ import { IncidentNotFoundError } from '../../handlers/aws/incidents';
 import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
 import { fixture, INCIDENT_ARN, mockIncidents, triggerData, written } from '../incident/support';
-import { described, EXAMPLE_POLICY } from '../support/groups';
+import { described, EXAMPLE_POLICY, ingressRule } from '../support/groups';
 
 const POLICY = EXAMPLE_POLICY;
 const SG = 'sg-01f414f5313452cd1';
@@ -36,33 +36,18 @@ const handler = makeHandler({
 const context = { awsRequestId: 'req-1' };
 
 function givenWorldOpenOracleGroup() {
-  ec2Mock.on(DescribeSecurityGroupsCommand).resolves(
-    described(
-      SG,
-      [
-        {
-          SecurityGroupRuleId: 'sgr-02e2ca7d55820dc26',
-          GroupId: SG,
-          IsEgress: false,
-          IpProtocol: 'tcp',
-          FromPort: 1521,
-          ToPort: 1521,
-          CidrIpv4: '0.0.0.0/0',
-        },
-        {
-          SecurityGroupRuleId: 'sgr-0aaaaaaaaaaaaaaa1',
-          GroupId: SG,
-          IsEgress: false,
-          IpProtocol: 'tcp',
-          FromPort: 22,
-          ToPort: 22,
-          CidrIpv4: '0.0.0.0/0',
-          Description: 'ssh',
-        },
-      ],
-      { GroupName: 'db' },
-    ),
-  );
+  ec2Mock
+    .on(DescribeSecurityGroupsCommand)
+    .resolves(
+      described(
+        SG,
+        [
+          ingressRule(SG, 1, 1521, '0.0.0.0/0'),
+          ingressRule(SG, 2, 22, '0.0.0.0/0', { Description: 'ssh' }),
+        ],
+        { GroupName: 'db' },
+      ),
+    );
   ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
   ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 }
@@ -263,16 +248,11 @@ describe('reverter for an incident', () => {
     incidents = mockIncidents(
       triggerData(fixture('events', 'config-security-group-policy-noncompliant.json')),
     );
-    const many = Array.from({ length: 150 }, (_, i) => ({
-      SecurityGroupRuleId: `sgr-${i.toString(16).padStart(17, '0')}`,
-      GroupId: SG,
-      IsEgress: false,
-      IpProtocol: 'tcp',
-      FromPort: 443,
-      ToPort: 443,
-      CidrIpv4: `10.${i}.0.0/16`,
-      Description: `partner network number ${i} with a long description`,
-    }));
+    const many = Array.from({ length: 150 }, (_, i) =>
+      ingressRule(SG, i, 443, `10.${i}.0.0/16`, {
+        Description: `partner network number ${i} with a long description`,
+      }),
+    );
     many.push({
       ...many[0]!,
       SecurityGroupRuleId: 'sgr-0ffffffffffffffff',

@@ -62,3 +62,23 @@ export function described(
 ): { SecurityGroups: SecurityGroup[] } {
   return { SecurityGroups: [{ GroupId: groupId, ...extra, IpPermissions: permissionsOf(rules) }] };
 }
+
+/** One DescribeSecurityGroupRules-shaped inbound TCP rule on one port; `n` makes its rule id. */
+export function ingressRule(
+  groupId: string,
+  n: number,
+  port: number,
+  cidr: string,
+  extra: Partial<SecurityGroupRule> = {},
+): SecurityGroupRule {
+  return {
+    SecurityGroupRuleId: `sgr-${n.toString(16).padStart(17, '0')}`,
+    GroupId: groupId,
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    FromPort: port,
+    ToPort: port,
+    CidrIpv4: cidr,
+    ...extra,
+  };
+}
