@@ -5,7 +5,7 @@
 import { App } from 'aws-cdk-lib';
 import { ValidationError } from '../handlers/shared/validation';
 import { INCIDENT_MANAGER_REGIONS } from './aws-constraints';
-import { accountOf, regionOf, type FirstResponderConfig } from './config';
+import { accountOf, alarmTopicRegionIssues, regionOf, type FirstResponderConfig } from './config';
 import { attachNagPacks } from './nag';
 import { FirstResponderStack } from './stacks/first-responder-stack';
 import {
@@ -127,6 +127,10 @@ function checkResolvedRegion(config: FirstResponderConfig, region: string): void
   if (regions && !regions.includes(region))
     problems.push(
       `config.incidentManager.replicationSet.regions: got ${JSON.stringify(regions)}, without the app's region ${region} (CDK_DEFAULT_REGION); a replication set must include the region where the app opens incidents`,
+    );
+  for (const p of alarmTopicRegionIssues(config.alarms.topicArns, region))
+    problems.push(
+      `config.alarms.topicArns[${p.index}]: ${p.message} (the app's region here is the CLI's, CDK_DEFAULT_REGION)`,
     );
   if (problems.length) throw new ValidationError('config', problems);
 }

@@ -782,6 +782,10 @@ const configSchema = z
 
     if (c.incidents.backend === 'opscenter') opsCenterIssues(c, issue);
 
+    if (c.app.region)
+      for (const problem of alarmTopicRegionIssues(c.alarms.topicArns, c.app.region))
+        issue(['alarms', 'topicArns', problem.index], problem.message);
+
     const rules = c.detection.config.rules;
     if (
       c.detection.config.ruleNames?.length === 0 ||
@@ -977,14 +981,40 @@ export function responsePlansOf(config: ParsedConfig): ResponsePlanConfig[] {
   });
 }
 
+/** The region of an SNS topic ARN. */
+const topicRegion = (arn: string) => arn.split(':')[3];
+
+/**
+ * alarms.topicArns outside the app's region: PutMetricAlarm refuses an SNS action in another
+ * region ("Invalid region ... specified").
+ */
+export function alarmTopicRegionIssues(
+  topicArns: readonly string[] | undefined,
+  region: string,
+): { index: number; message: string }[] {
+  return (topicArns ?? []).flatMap((arn, index) =>
+    topicRegion(arn) === region
+      ? []
+      : [
+          {
+            index,
+            message: `got ${JSON.stringify(arn)}, a topic in ${topicRegion(arn)}; a CloudWatch alarm in ${region} notifies only topics of its own region: use a topic in ${region}`,
+          },
+        ],
+  );
+}
+
 /**
  * Where the app's operational alarms notify: alarms.topicArns, else the response plans'
- * notification topics (distinct, at most MAX_ALARM_ACTIONS); empty when there are neither.
+ * notification topics (distinct, at most MAX_ALARM_ACTIONS); empty when there are neither. With
+ * `region`, a plan's topic in another region is left out: an alarm cannot notify it.
  */
-export function alarmTopicsOf(config: ParsedConfig): string[] {
+export function alarmTopicsOf(config: ParsedConfig, region?: string): string[] {
   if (config.alarms.topicArns) return [...config.alarms.topicArns];
   const fromPlans = responsePlansOf(config).flatMap((p) =>
-    p.notificationTopicArn ? [p.notificationTopicArn] : [],
+    p.notificationTopicArn && (!region || topicRegion(p.notificationTopicArn) === region)
+      ? [p.notificationTopicArn]
+      : [],
   );
   return [...new Set(fromPlans)].slice(0, MAX_ALARM_ACTIONS);
 }

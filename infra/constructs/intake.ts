@@ -27,6 +27,7 @@ import { ENV, type PlanSettings } from '../../handlers/env';
 import type { OpsCenterSettings, RunbookStart } from '../../handlers/aws/opscenter-backend';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
+import { executionRole, writeOwnLogs } from './function-role';
 import { incidentResourceArns, responsePlanArn } from './response-plans';
 import { INTAKE_FUNCTION } from '../functions';
 import { REPO_ROOT } from '../runbooks';
@@ -155,12 +156,7 @@ export class Intake extends Construct {
         ? { encryptionKey: kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn) }
         : {}),
     });
-    this.role = new iam.Role(this, 'Role', {
-      description: `Execution role of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    });
+    this.role = executionRole(this, 'Role', `${props.prefix}-${INTAKE_FUNCTION.name}`);
     const planNames = Object.values(props.responsePlans).map((p) => p.name);
     const imStatements = [
       // StartIncident's only resource type is the response plan (Service Authorization Reference).
@@ -179,11 +175,7 @@ export class Intake extends Construct {
       description: `Permissions of ${props.prefix}-${INTAKE_FUNCTION.name}.`,
       roles: [this.role],
       statements: [
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
+        writeOwnLogs(logGroup),
         new iam.PolicyStatement({
           sid: 'ReadSecurityGroups',
           actions: ['ec2:DescribeSecurityGroups'],
@@ -401,6 +393,15 @@ function opsCenterStatements(stack: Stack, p: IntakeOpsCenterProps): iam.PolicyS
         ...documents.map((d) =>
           stack.formatArn({ service: 'ssm', resource: 'document', resourceName: d.ref }),
         ),
+        stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }),
+      ],
+    }),
+    // The runbook's execution is started with a tag (the OpsItem ID); Systems Manager may also
+    // authorize tags given on create as ssm:AddTagsToResource, on the new execution.
+    new iam.PolicyStatement({
+      sid: 'TagRunbookExecutions',
+      actions: ['ssm:AddTagsToResource'],
+      resources: [
         stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }),
       ],
     }),

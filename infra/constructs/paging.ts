@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { channelKey, pageSchedule, type Page } from '../../handlers/incident/paging';
 import { ENV } from '../../handlers/env';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
+import { executionRole, writeOwnLogs } from './function-role';
 import type { DetectionId } from '../../patterns';
 import type { ContactConfig, EscalationPlanConfig, ResponsePlanConfig } from '../config';
 import { acknowledge, nagEnv } from '../nag';
@@ -101,22 +102,13 @@ export class Paging extends Construct {
       retention: props.logRetention,
       ...logKey,
     });
-    const role = new iam.Role(this, 'PagerRole', {
-      description: `Execution role of ${props.prefix}-pager.`,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    });
+    const role = executionRole(this, 'PagerRole', `${props.prefix}-pager`);
     const opsItems = stack.formatArn({ service: 'ssm', resource: 'opsitem', resourceName: '*' });
     const policy = new iam.ManagedPolicy(this, 'PagerPolicy', {
       description: `Permissions of ${props.prefix}-pager.`,
       roles: [role],
       statements: [
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [pagerLogs.logGroupArn],
-        }),
+        writeOwnLogs(pagerLogs),
         new iam.PolicyStatement({
           sid: 'ReadAndRecordOnOpsItems',
           actions: ['ssm:GetOpsItem', 'ssm:UpdateOpsItem'],

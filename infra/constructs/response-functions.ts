@@ -9,13 +9,14 @@
  * Deny, so even a bug in the handler cannot touch an exempt group.
  */
 import { join } from 'node:path';
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { executionRole, writeOwnLogs } from './function-role';
 import { incidentResourceArns } from './response-plans';
 import { ENV } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
@@ -143,20 +144,9 @@ export class ResponseFunctions extends Construct {
         ...(logKey ? { encryptionKey: logKey } : {}),
       });
 
-      const role = new iam.Role(scopeOf, 'Role', {
-        description: `Execution role of ${props.prefix}-${spec.name}.`,
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-        }),
-      });
+      const role = executionRole(scopeOf, 'Role', `${props.prefix}-${spec.name}`);
 
-      const statements = [
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-      ];
+      const statements = [writeOwnLogs(logGroup)];
       if (may('describeSecurityGroups'))
         statements.push(
           new iam.PolicyStatement({

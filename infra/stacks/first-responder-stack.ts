@@ -2,7 +2,7 @@
  * The main stack, in the app's region: functions, runbooks, contacts, response plans, Config
  * rules and the EventBridge rules that start incidents.
  */
-import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as ssmincidents from 'aws-cdk-lib/aws-ssmincidents';
@@ -153,7 +153,10 @@ export class FirstResponderStack extends Stack {
     for (const [id, pattern] of patterns) this.patterns.set(id, pattern);
 
     // Every rule targets the intake, which judges, deduplicates and starts the incident.
-    const alarmTopics = alarmTopicsOf(config);
+    const alarmTopics = alarmTopicsOf(
+      config,
+      Token.isUnresolved(this.region) ? undefined : this.region,
+    );
     if (alarmTopics.length === 0)
       Annotations.of(this).addWarningV2(
         'first-responder:alarm-notifies-nobody',

@@ -1,5 +1,6 @@
 /** Where the intake's dead-letter alarm notifies: an event that could not become an incident. */
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../infra/build';
 import { alarmTopicsOf } from '../../infra/config';
 import { configFrom, messagesOf, minimalInput, synth } from './support';
 
@@ -39,6 +40,38 @@ describe('alarm topics', () => {
   ])('%s', (_name, input, expected) => {
     // GIVEN a configuration / WHEN the alarm topics are resolved / THEN
     expect(alarmTopicsOf(configFrom(minimalInput(input)))).toEqual(expected);
+  });
+
+  it("Compliance 4: leaves out a response plan's topic in another region than the alarm", () => {
+    // GIVEN plan topics in us-east-1 and eu-west-1 WHEN resolved for us-east-1 THEN only the first
+    const config = configFrom(
+      minimalInput({
+        responsePlans: {
+          rootActivity: { notificationTopicArn: TOPIC(2) },
+          guardDutyFinding: { notificationTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops-9' },
+        },
+      }),
+    );
+    expect(alarmTopicsOf(config, 'us-east-1')).toEqual([TOPIC(2)]);
+  });
+
+  it('Noncompliance: refuses an alarm topic outside app.region (PutMetricAlarm: "Invalid region")', () => {
+    expect(() =>
+      configFrom(
+        minimalInput({ alarms: { topicArns: [TOPIC(1), 'arn:aws:sns:eu-west-1:111122223333:x'] } }),
+      ),
+    ).toThrow(
+      /alarms\.topicArns\[1\]: got "arn:aws:sns:eu-west-1:111122223333:x", a topic in eu-west-1; a CloudWatch alarm in us-east-1 notifies only topics of its own region/,
+    );
+  });
+
+  it("Noncompliance: refuses an alarm topic outside the CLI's region when app.region is unset", () => {
+    const config = configFrom({ alarms: { topicArns: [TOPIC(1)] } });
+    expect(() =>
+      buildApp(config, { bundle: false, nag: false, env: { CDK_DEFAULT_REGION: 'eu-west-1' } }),
+    ).toThrow(
+      /config\.alarms\.topicArns\[0\]: got .*, a topic in us-east-1; a CloudWatch alarm in eu-west-1/,
+    );
   });
 
   it.each([

@@ -146,6 +146,9 @@ it('lets the intake open OpsItems, start the escalation and the runbooks, and pa
   for (const type of ['automation-definition/', 'document/', 'automation-execution/*'])
     expect(resources).toContain(type);
   expect(sid('PassAutomationRole')).toBeDefined();
+  // The runbook starts with a tag: tags on create may be authorized as AddTagsToResource.
+  expect(sid('TagRunbookExecutions')!.Action).toBe('ssm:AddTagsToResource');
+  expect(JSON.stringify(sid('TagRunbookExecutions')!.Resource)).toContain('automation-execution/*');
   expect(sid('StartIncidents')).toBeUndefined();
   expect(sid('PublishPages')!.Action).toBe('sns:Publish');
   expect(sid('ReadAndRecordOnOpsItems')!.Action).toEqual(['ssm:GetOpsItem', 'ssm:UpdateOpsItem']);

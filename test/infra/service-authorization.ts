@@ -17,8 +17,16 @@
  * - s3:            https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
  * - dynamodb:      https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
  * - sqs:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
+ * - sns:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
+ * - states:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+ * - xray:          https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
  * The same data, machine-readable: https://servicereference.us-east-1.amazonaws.com/v1/<prefix>/<prefix>.json
- * Read for issue 9 (2026-11); ssm:GetOpsItem and ssm:UpdateOpsItem (resource type opsitem*) for issue 14. When the app uses a new action, add it here from those pages.
+ * Read for issue 9 (2026-11); ssm:GetOpsItem and ssm:UpdateOpsItem (resource type opsitem*) for issue 14.
+ * The OpsCenter backend's intake, pager and escalation rows were added in review (2026-11):
+ * ssm:CreateOpsItem takes opsitem* (an AWS managed policy for CloudWatch investigations scopes it
+ * to arn:*:ssm:*:*:opsitem/*); ssm:DescribeOpsItems, Step Functions' log delivery
+ * actions and the X-Ray trace actions list no resource type. When the app uses a new action, add
+ * it here from those pages.
  */
 
 /** A resource type, and which policy resources (as resolved by the test) cover it. */
@@ -70,6 +78,8 @@ export const TYPES = {
   object: { name: 's3 object', covers: /^arn:aws:s3:::[^/]+\/.+$/ },
   table: { name: 'dynamodb table', covers: arn('dynamodb', 'table/[^/]+') },
   queue: { name: 'sqs queue', covers: arn('sqs', '[^:/]+') },
+  topic: { name: 'sns topic', covers: arn('sns', '[^:/]+') },
+  stateMachine: { name: 'states stateMachine', covers: arn('states', 'stateMachine:[^:]+') },
 } satisfies Record<string, ResourceType>;
 
 export interface ActionEntry {
@@ -121,4 +131,28 @@ export const SERVICE_AUTHORIZATION: Readonly<Record<string, ActionEntry>> = {
   'dynamodb:PutItem': { required: [TYPES.table] },
   'dynamodb:UpdateItem': { required: [TYPES.table] },
   'sqs:SendMessage': { required: [TYPES.queue] },
+  // OpsCenter backend: the intake opens and finds OpsItems and starts the escalation; the pager
+  // publishes pages. DescribeOpsItems lists no resource type.
+  'ssm:CreateOpsItem': { required: [TYPES.opsItem] },
+  'ssm:DescribeOpsItems': { required: [] },
+  // Tags given to StartAutomationExecution; every resource type of AddTagsToResource is optional.
+  'ssm:AddTagsToResource': {
+    required: [],
+    optional: [TYPES.automationExecution, TYPES.opsItem, TYPES.document],
+  },
+  'states:StartExecution': { required: [TYPES.stateMachine] },
+  'sns:Publish': { required: [TYPES.topic] },
+  // The escalation state machine's log delivery and tracing: none lists a resource type.
+  'logs:CreateLogDelivery': { required: [] },
+  'logs:GetLogDelivery': { required: [] },
+  'logs:UpdateLogDelivery': { required: [] },
+  'logs:DeleteLogDelivery': { required: [] },
+  'logs:ListLogDeliveries': { required: [] },
+  'logs:PutResourcePolicy': { required: [] },
+  'logs:DescribeResourcePolicies': { required: [] },
+  'logs:DescribeLogGroups': { required: [] },
+  'xray:PutTraceSegments': { required: [] },
+  'xray:PutTelemetryRecords': { required: [] },
+  'xray:GetSamplingRules': { required: [] },
+  'xray:GetSamplingTargets': { required: [] },
 };
