@@ -87,7 +87,7 @@ const drill = defineCommand({
   summary:
     "replay events through the patterns, the intake's decision and the configuration, and show what would happen (offline)",
   description:
-    'Replay events through the detection patterns, the intake\'s own decision and the configuration, and show for each which rule matches, whether the intake opens an incident, appends to the one already open or opens none (with the reason and the dedupe key), who is engaged in which order and what the runbook would decide. Security groups are judged on the --groups snapshots by the reverter\'s planner. Offline. Exits 1 when an event would not open the incident it should. --json prints {"events":[{"file","detection","decision","reason","dedupeKey","incident"}]}.',
+    'Replay events through the detection patterns, the intake\'s own decision and the configuration, and show for each which rule matches, whether the intake opens an incident, appends to the one already open or opens none (with the reason and the dedupe key), who is engaged in which order and what the runbook would decide. Security groups are judged on the --groups snapshots by the reverter\'s planner. With an organization: section, each event\'s account and region are shown with the account\'s mode (enforce, approve or observe; from --accounts) and what the runbook would do in it. Offline. Exits 1 when an event would not open the incident it should. --json prints {"events":[{"file","detection","decision","reason","dedupeKey","incident"}]}, with "account", "region" and "mode" in organization mode.',
   options: {
     config: CONFIG,
     events: {
@@ -95,23 +95,42 @@ const drill = defineCommand({
       value: 'DIR',
       description:
         'a directory of events, one JSON file each, optionally with expectations.json (see examples/events/README.md)',
-      ...example('events'),
+      defaultText: 'examples/events; examples/organization-events with an organization: section',
     },
     groups: {
       type: 'string',
       value: 'FILE',
       description:
         "the security groups as they are after the events, judged by the intake and planned by the runbooks, from 'aws ec2 describe-security-groups --output json'",
-      ...example('security-groups.json'),
+      defaultText:
+        'examples/security-groups.json; examples/organization-security-groups.json with an organization: section',
+    },
+    accounts: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'organization mode: where each account sits, {"ACCOUNT": ["ou-…", …, "r-…"]}, its parents from the nearest OU to the root as Organizations ListParents returns them; an account not in it is observed (fail closed)',
+      defaultText: 'examples/organization-accounts.json with an organization: section',
     },
     json: JSON_OUTPUT,
   },
   run(values) {
-    const { drillJson, loadDrillEvents, renderDrill, runDrill } = load.drill();
+    const {
+      drillJson,
+      exampleDrillInputs,
+      loadDrillEvents,
+      loadPlacements,
+      renderDrill,
+      runDrill,
+    } = load.drill();
+    const config = load.config().loadConfig(values.config);
+    const examples = exampleDrillInputs(join(ROOT, 'examples'), config);
+    const accounts = values.accounts ?? examples.accounts;
     const report = runDrill({
-      config: load.config().loadConfig(values.config),
-      events: loadDrillEvents(values.events),
-      groups: load.plan().readDescribeFile(values.groups),
+      config,
+      events: loadDrillEvents(values.events ?? examples.events),
+      groups: load.plan().readDescribeFile(values.groups ?? examples.groups),
+      ...(accounts !== undefined ? { placements: loadPlacements(accounts) } : {}),
     });
     print(values.json ? JSON.stringify(drillJson(report), null, 2) : renderDrill(report));
     return Promise.resolve(report.ok ? 0 : 1);
