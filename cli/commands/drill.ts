@@ -321,7 +321,7 @@ export interface Placements {
 
 const OU_OR_ROOT = new RegExp(`${ORGANIZATIONAL_UNIT_ID.source}|${ORGANIZATION_ROOT_ID.source}`);
 const placementsSchema = z.record(
-  z.string().regex(/^\d{12}$/, { error: 'a 12-digit account ID' }),
+  z.string().regex(/^\d{12}$/),
   z
     .array(z.string().regex(OU_OR_ROOT, { error: 'an OU ID (ou-…) or the root ID (r-…)' }), {
       error: 'the parents, from the nearest OU to the root: ["ou-ab12-34cd5678", "r-ab12"]',
@@ -330,7 +330,15 @@ const placementsSchema = z.record(
     .refine((ids) => ORGANIZATION_ROOT_ID.test(ids.at(-1) ?? ''), {
       error: 'end with the root ID (r-…): ListParents walks up to the root',
     }),
-  { error: 'an object: account ID -> its parents, from the nearest OU to the root' },
+  {
+    // zod reports a bad key as invalid_key, with its own message lost: say it here.
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? 'each key is a 12-digit account ID (quoted, as JSON keys are)'
+        : issue.code === 'invalid_type'
+          ? 'an object: account ID -> its parents, from the nearest OU to the root'
+          : undefined,
+  },
 );
 
 /** Reads a placement file: {"222222222222": ["ou-ab12-sandbox1", "r-ab12"], ...}. */
