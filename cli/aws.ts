@@ -7,7 +7,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
@@ -43,6 +45,8 @@ export interface AwsClients {
   cloudtrail(region?: string): CloudTrailClient;
   cloudformation(region?: string): CloudFormationClient;
   sts(region?: string): STSClient;
+  events(region?: string): EventBridgeClient;
+  organizations(region?: string): OrganizationsClient;
 }
 
 type Ctor<C> = new (config: Record<string, unknown>) => C;
@@ -94,6 +98,9 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     cloudformation: (r) =>
       make(CloudFormationClient as Ctor<CloudFormationClient>, 'cloudformation', r),
     sts: (r) => make(STSClient as Ctor<STSClient>, 'sts', r),
+    events: (r) => make(EventBridgeClient as Ctor<EventBridgeClient>, 'events', r),
+    organizations: (r) =>
+      make(OrganizationsClient as Ctor<OrganizationsClient>, 'organizations', r),
   };
 }
 
@@ -142,6 +149,8 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   CloudTrailClient: 'cloudtrail',
   CloudFormationClient: 'cloudformation',
   STSClient: 'sts',
+  EventBridgeClient: 'events',
+  OrganizationsClient: 'organizations',
 };
 
 /** Any SDK v3 client, and any of its commands with the output it resolves to. */

@@ -21,6 +21,8 @@ const load = {
   drill: () => require('./commands/drill') as typeof import('./commands/drill'),
   plan: () => require('./commands/plan') as typeof import('./commands/plan'),
   preflight: () => require('./commands/preflight') as typeof import('./commands/preflight'),
+  preflightOrganization: () =>
+    require('./commands/preflight-organization') as typeof import('./commands/preflight-organization'),
   restore: () => require('./commands/restore') as typeof import('./commands/restore'),
   start: () => require('./commands/start') as typeof import('./commands/start'),
   validate: () => require('./commands/validate') as typeof import('./commands/validate'),
@@ -168,14 +170,27 @@ const preflight = defineCommand({
   summary:
     'check, read-only, what the deployment relies on in the account, with the fix for each failure (live)',
   description:
-    'Check, read-only, what the deployment relies on in the account (Incident Manager onboarded, contact channels activated, GuardDuty, AWS Config, CloudTrail, the stacks) and print a checklist with the fix for each failure. Calls AWS; changes nothing. Exits 1 when a check fails.',
-  options: { config: CONFIG, json: JSON_OUTPUT, ...AWS_OPTIONS },
+    "Check, read-only, what the deployment relies on in the account (Incident Manager onboarded, contact channels activated, GuardDuty, AWS Config, CloudTrail, the stacks) and print a checklist with the fix for each failure. With --organization, run from the security account, check organization mode instead: the organization, trusted access for StackSets, the delegated administrators (StackSets, GuardDuty, Config), the central bus and its policy, the member StackSets' instances per account and region, and the target OUs; a check AWS answers only in the management account is reported as not checked here, with what to run there. Calls AWS; changes nothing. Exits 1 when a check fails.",
+  options: {
+    config: CONFIG,
+    organization: {
+      type: 'boolean',
+      description:
+        "check organization mode from the security account (the configuration's organization: section; docs/organization.md)",
+    },
+    json: JSON_OUTPUT,
+    ...AWS_OPTIONS,
+  },
   async run(values) {
     const { clientsFromArgs, explained } = load.aws();
     const { renderPreflight, runPreflight } = load.preflight();
     const clients = clientsFromArgs(values);
     const config = load.config().loadConfig(values.config);
-    const report = await explained(clients, () => runPreflight({ clients, config }));
+    const report = await explained(clients, () =>
+      values.organization
+        ? load.preflightOrganization().runOrganizationPreflight({ clients, config })
+        : runPreflight({ clients, config }),
+    );
     print(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
     return report.ok ? 0 : 1;
   },
