@@ -15,7 +15,12 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { CommandIO, GetOutputType, MetadataBearer } from '@smithy/types';
+import type {
+  AwsCredentialIdentityProvider,
+  CommandIO,
+  GetOutputType,
+  MetadataBearer,
+} from '@smithy/types';
 import { clientSettings } from '../handlers/aws/clients';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../handlers/shared/errors';
 
@@ -47,6 +52,8 @@ export interface AwsClients {
   sts(region?: string): STSClient;
   events(region?: string): EventBridgeClient;
   organizations(region?: string): OrganizationsClient;
+  /** The same settings with other credentials: a role assumed in another account. */
+  withCredentials(credentials: AwsCredentialIdentityProvider): AwsClients;
 }
 
 type Ctor<C> = new (config: Record<string, unknown>) => C;
@@ -101,6 +108,8 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     events: (r) => make(EventBridgeClient as Ctor<EventBridgeClient>, 'events', r),
     organizations: (r) =>
       make(OrganizationsClient as Ctor<OrganizationsClient>, 'organizations', r),
+    withCredentials: (credentials) =>
+      createAwsClients({ ...options, clientConfig: { ...options.clientConfig, credentials } }),
   };
 }
 

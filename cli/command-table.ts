@@ -251,11 +251,20 @@ const validate = defineCommand({
   },
 });
 
+/** The role the live commands assume in a member account (organization mode). */
+const MEMBER_ROLE = {
+  type: 'string',
+  value: 'NAME',
+  default: 'OrganizationAccountAccessRole',
+  description:
+    "organization mode: the IAM role to assume in a member account (your credentials must be allowed to assume it; Organizations' default role trusts only the management account, see docs/organization.md)",
+} as const satisfies OptionSpec;
+
 const restore = defineCommand({
   name: 'restore',
   summary: 'undo a remediation from its record on the incident or OpsItem (live)',
   description:
-    'Undo a remediation from its record on the incident (or, under incidents.backend opscenter, on the OpsItem): re-authorize what was revoked and revoke what was authorized (authorizing first). Give --incident or --ops-item, exactly one. Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
+    'Undo a remediation from its record on the incident (or, under incidents.backend opscenter, on the OpsItem): re-authorize what was revoked and revoke what was authorized (authorizing first). Give --incident or --ops-item, exactly one. In organization mode a record names its member account and region: restore acts there through --role, and refuses, changing nothing, when it cannot assume it. Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
   options: {
     incident: {
       type: 'string',
@@ -275,6 +284,7 @@ const restore = defineCommand({
       description: 'only this security group',
       defaultText: 'every group with a record on the incident or OpsItem',
     },
+    role: MEMBER_ROLE,
     'dry-run': { type: 'boolean', description: 'show the plan and change nothing' },
     yes: {
       type: 'boolean',
@@ -296,6 +306,7 @@ const restore = defineCommand({
         ...(values.incident !== undefined ? { incidentArn: values.incident } : {}),
         ...(values['ops-item'] !== undefined ? { opsItemId: values['ops-item'] } : {}),
         ...(values.group ? { groupId: values.group } : {}),
+        roleName: values.role,
         yes: values.yes,
         dryRun: values['dry-run'],
         ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
