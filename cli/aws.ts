@@ -22,6 +22,7 @@ import type {
   MetadataBearer,
 } from '@smithy/types';
 import { clientSettings } from '../handlers/aws/clients';
+import { MemberSessions } from '../handlers/aws/member-session';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../handlers/shared/errors';
 
 export interface AwsOptions {
@@ -285,4 +286,47 @@ export function clientsFromArgs(values: {
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.region ? { region: values.region } : {}),
   });
+}
+
+/** Organization mode: the default role the CLI assumes in a member account (--role). */
+export const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
+
+/**
+ * The same clients in another account, through a role assumed there (the session named after
+ * what the command does). Assumed at once, so that a refusal comes before anything changes: it
+ * throws AwsAccessError, starting with `why`, saying what to do.
+ */
+export async function clientsInAccount(
+  clients: AwsClients,
+  target: {
+    readonly account: string;
+    /** @default DEFAULT_MEMBER_ROLE */
+    readonly roleName?: string;
+    /** RoleSessionName: what CloudTrail shows in the member account. */
+    readonly sessionName: string;
+    /** Why the command acts there, the start of the refusal's sentence. */
+    readonly why: string;
+  },
+): Promise<AwsClients> {
+  const sessions = new MemberSessions({
+    roleName: target.roleName ?? DEFAULT_MEMBER_ROLE,
+    sts: clients.sts(),
+  });
+  // No source identity: the CLI's roles (OrganizationAccountAccessRole) do not trust
+  // sts:SetSourceIdentity; the session name names what was done.
+  const member = {
+    account: target.account,
+    region: clients.region ?? '',
+    sessionName: target.sessionName,
+  };
+  try {
+    await sessions.credentialsFor(member);
+  } catch (err) {
+    const role = sessions.roleArn(target.account);
+    throw new AwsAccessError(
+      `${target.why}; could not assume ${role} (${firstLine(errorMessage(err))}): pass --role NAME of a role you may assume in ${target.account}, or use credentials for ${target.account}. Nothing was changed.`,
+      { cause: err },
+    );
+  }
+  return clients.withCredentials(() => sessions.credentialsFor(member));
 }

@@ -196,12 +196,21 @@ const preflight = defineCommand({
   },
 });
 
+/** The role the live commands assume in a member account (organization mode). */
+const MEMBER_ROLE = {
+  type: 'string',
+  value: 'NAME',
+  default: 'OrganizationAccountAccessRole', // DEFAULT_MEMBER_ROLE in cli/aws.ts (not loaded for --help)
+  description:
+    "organization mode: the IAM role to assume in a member account (your credentials must be allowed to assume it; Organizations' default role trusts only the management account, see docs/organization.md)",
+} as const satisfies OptionSpec;
+
 const validate = defineCommand({
   name: 'validate',
   summary:
     'GuardDuty sample findings through incident, engagement and runbook, timed; --tripwire also opens a temporary group and times its revert (live; creates and deletes resources)',
   description:
-    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
+    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. In organization mode, --account ID --tripwire runs the tripwire in that member account through --role, and waits for its incident in the security account with your own credentials; sample findings are then not generated (GuardDuty makes them only for the administrator's own account). Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
   options: {
     config: CONFIG,
     timeout: {
@@ -225,12 +234,27 @@ const validate = defineCommand({
       value: 'VPC',
       description: "the VPC of the tripwire's temporary group (with --tripwire)",
     },
+    account: {
+      type: 'string',
+      value: 'ID',
+      description:
+        'organization mode: run the tripwire in this member account (with --tripwire, and --vpc-id a VPC there)',
+      defaultText: 'the account of your credentials',
+    },
+    role: MEMBER_ROLE,
     json: JSON_OUTPUT,
     ...AWS_OPTIONS,
   },
   async run(values) {
     if (values.tripwire !== (values['vpc-id'] !== undefined))
       throw new UsageError('--tripwire needs --vpc-id VPC, the VPC of the temporary group');
+    const account = values.account;
+    if (account !== undefined && !/^\d{12}$/.test(account))
+      throw new UsageError(`--account: got ${JSON.stringify(account)}; a 12-digit account ID`);
+    if (account !== undefined && !values.tripwire)
+      throw new UsageError(
+        "--account runs the tripwire in a member account: give --tripwire --vpc-id VPC (a VPC there); GuardDuty sample findings are made only for the administrator's own account",
+      );
     const timeoutMs = seconds('--timeout', values.timeout, 3600) * 1000;
     const intervalMs = seconds('--interval', values.interval, 300) * 1000;
     const { clientsFromArgs, explained } = load.aws();
@@ -244,21 +268,13 @@ const validate = defineCommand({
         timeoutMs,
         intervalMs,
         ...(values['vpc-id'] ? { tripwireVpcId: values['vpc-id'] } : {}),
+        ...(account !== undefined ? { member: { account, roleName: values.role } } : {}),
       }),
     );
     print(values.json ? JSON.stringify(report, null, 2) : renderValidate(report));
     return report.ok ? 0 : 1;
   },
 });
-
-/** The role the live commands assume in a member account (organization mode). */
-const MEMBER_ROLE = {
-  type: 'string',
-  value: 'NAME',
-  default: 'OrganizationAccountAccessRole',
-  description:
-    "organization mode: the IAM role to assume in a member account (your credentials must be allowed to assume it; Organizations' default role trusts only the management account, see docs/organization.md)",
-} as const satisfies OptionSpec;
 
 const restore = defineCommand({
   name: 'restore',

@@ -14,7 +14,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
-import { MemberSessions } from '../../handlers/aws/member-session';
 import {
   IncidentNotFoundError,
   incidentArnParts,
@@ -46,7 +45,7 @@ import {
   type RuleJson,
 } from '../../handlers/policy/rules';
 import { AwsCallError, errorMessage, InputError } from '../../handlers/shared/errors';
-import { whoAmI, type AwsClients } from '../aws';
+import { clientsInAccount, whoAmI, type AwsClients } from '../aws';
 
 export type GroupRestoreStatus =
   /** The plan, before it is applied (or with --dry-run). */
@@ -118,13 +117,10 @@ export interface RestoreOptions {
   readonly now?: () => Date;
   /**
    * The role to assume in a record's account when it is not the CLI's own.
-   * @default "OrganizationAccountAccessRole" (DEFAULT_RESTORE_ROLE)
+   * @default "OrganizationAccountAccessRole" (DEFAULT_MEMBER_ROLE)
    */
   readonly roleName?: string;
 }
-
-/** The role Organizations creates in the accounts it creates (it trusts the management account). */
-export const DEFAULT_RESTORE_ROLE = 'OrganizationAccountAccessRole';
 
 /**
  * EC2 in a record's account and region: the CLI's own credentials for its own account (and for
@@ -132,31 +128,30 @@ export const DEFAULT_RESTORE_ROLE = 'OrganizationAccountAccessRole';
  */
 class GroupAccounts {
   private caller?: Promise<string>;
-  private readonly sessions: MemberSessions;
+  private readonly members = new Map<string, Promise<AwsClients>>();
   constructor(
     private readonly clients: AwsClients,
-    roleName: string,
+    private readonly roleName: string | undefined,
     /** Names the incident in the member account's CloudTrail. */
     private readonly sessionName: string,
-  ) {
-    this.sessions = new MemberSessions({ roleName, sts: clients.sts() });
-  }
+  ) {}
 
   async ec2(account: string | undefined, region: string): Promise<EC2Client> {
     if (account === undefined) return this.clients.ec2(region);
     this.caller ??= whoAmI(this.clients).then((me) => me.account);
-    if (account === (await this.caller)) return this.clients.ec2(region);
-    const target = { account, region, sessionName: this.sessionName };
-    try {
-      // Assumed now, before anything changes: a refusal stops the restore with nothing done.
-      await this.sessions.credentialsFor(target);
-    } catch (err) {
-      throw new InputError(
-        `the record of this group is for account ${account}, and your credentials are for ${await this.caller}; restore could not assume ${this.sessions.roleArn(account)} (${errorMessage(err).split('\n')[0]}): pass --role NAME of a role you may assume in ${account}, or run restore with credentials for ${account}. Nothing was changed.`,
-        { cause: err },
-      );
+    const caller = await this.caller;
+    if (account === caller) return this.clients.ec2(region);
+    let member = this.members.get(account);
+    if (!member) {
+      member = clientsInAccount(this.clients, {
+        account,
+        ...(this.roleName !== undefined ? { roleName: this.roleName } : {}),
+        sessionName: this.sessionName,
+        why: `the record of this group is for account ${account}, and your credentials are for ${caller}`,
+      });
+      this.members.set(account, member);
     }
-    return this.clients.withCredentials(() => this.sessions.credentialsFor(target)).ec2(region);
+    return (await member).ec2(region);
   }
 }
 
@@ -229,7 +224,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
   );
   const accounts = new GroupAccounts(
     clients,
-    options.roleName ?? DEFAULT_RESTORE_ROLE,
+    options.roleName,
     `fr-restore-${store.id.slice(store.id.lastIndexOf('/') + 1)}`,
   );
   const groups: GroupRestore[] = [];

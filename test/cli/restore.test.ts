@@ -538,7 +538,7 @@ describe('restore across accounts (organization mode)', () => {
     const err: unknown = await restore({ yes: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(
-      /^the record of this group is for account 222222222222, and your credentials are for 111122223333; restore could not assume arn:aws:iam::222222222222:role\/OrganizationAccountAccessRole \(User: .* is not authorized to perform: sts:AssumeRole .*\): pass --role NAME of a role you may assume in 222222222222, or run restore with credentials for 222222222222\. Nothing was changed\.$/,
+      /^the record of this group is for account 222222222222, and your credentials are for 111122223333; could not assume arn:aws:iam::222222222222:role\/OrganizationAccountAccessRole \(User: .* is not authorized to perform: sts:AssumeRole .*\): pass --role NAME of a role you may assume in 222222222222, or use credentials for 222222222222\. Nothing was changed\.$/,
     );
     expect(ec2.writes).toEqual([]);
   });
