@@ -524,13 +524,11 @@ describe('validate --account: the tripwire in a member account (organization mod
   });
 
   it('refuses, creating nothing, when the role cannot be assumed', async () => {
-    sts
-      .on(AssumeRoleCommand)
-      .rejects(
-        Object.assign(new Error('not authorized to perform: sts:AssumeRole'), {
-          name: 'AccessDenied',
-        }),
-      );
+    sts.on(AssumeRoleCommand).rejects(
+      Object.assign(new Error('not authorized to perform: sts:AssumeRole'), {
+        name: 'AccessDenied',
+      }),
+    );
     await expect(member()).rejects.toThrow(
       /^--account 222222222222: the tripwire group is created there; could not assume arn:aws:iam::222222222222:role\/SecurityResponder \(not authorized to perform: sts:AssumeRole\): pass --role NAME/,
     );
