@@ -475,26 +475,10 @@ describe('preflight --organization', () => {
     const { err, out } = capture();
     expect(await main(['preflight', '--organization', '--region', 'eu-west-1'])).toBe(2);
     expect(err.join('\n')).toContain('has no organization: section');
-    expect(
-      await main([
-        'preflight',
-        '--organization',
-        '--config',
-        join(EXAMPLES, 'organization.yaml'),
-        '--region',
-        'eu-west-1',
-      ]),
-    ).toBe(0);
+    const args = ['preflight', '--organization', '--config', join(EXAMPLES, 'organization.yaml')];
+    expect(await main([...args, '--region', 'eu-west-1'])).toBe(0);
     expect(out.join('\n')).toContain('9 passed, 0 warnings, 0 failed');
     events.on(DescribeEventBusCommand).rejects(awsError('ResourceNotFoundException'));
-    expect(
-      await main([
-        'preflight',
-        '--organization',
-        '--config',
-        join(EXAMPLES, 'organization.yaml'),
-        '--json',
-      ]),
-    ).toBe(1);
+    expect(await main([...args, '--json'])).toBe(1);
   });
 });

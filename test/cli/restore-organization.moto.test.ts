@@ -4,20 +4,13 @@
  * restored in A/R, through the role assumed there, and nowhere else. Incident Manager is not in
  * moto: the timeline is kept in memory (./support.ts).
  */
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createAwsClients } from '../../cli/aws';
 import { renderRestore, runRestore } from '../../cli/commands/restore';
-import { RECORD_KIND, type RemediationRecord } from '../../handlers/incident/timeline';
-import { formatRule, rulesFromSecurityGroupRules } from '../../handlers/policy/rules';
 import { startMoto, type MotoServer } from '../support/moto';
-import { fakeTimeline, INCIDENT_ARN, type FakeTimeline } from './support';
+import { createGroup, ingressOf } from '../support/moto-ec2';
+import { fakeTimeline, INCIDENT_ARN, remediatedRecord, type FakeTimeline } from './support';
 
 const MEMBER = '222222222222';
 const REGION = 'us-west-2';
@@ -60,67 +53,32 @@ async function ec2In(account: string | undefined, region: string): Promise<EC2Cl
 }
 
 /** A "bastion" group as the reverter left it: ssh from 10.0.0.0/8 only. */
-async function revertedBastion(ec2: EC2Client): Promise<string> {
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const { GroupId } = await ec2.send(
-    new CreateSecurityGroupCommand({
-      GroupName: 'bastion',
-      Description: 'bastion',
-      VpcId: vpc.Vpc!.VpcId,
-    }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId,
-      IpPermissions: [
-        {
-          IpProtocol: 'tcp',
-          FromPort: 22,
-          ToPort: 22,
-          IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'ssh from anywhere' }],
-        },
-      ],
-    }),
-  );
-  return GroupId!;
-}
-
-async function state(ec2: EC2Client, groupId: string): Promise<string[]> {
-  const out = await ec2.send(
-    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
-  );
-  return rulesFromSecurityGroupRules(out.SecurityGroupRules ?? [])
-    .map((r) => `${formatRule(r)}${r.description ? ` "${r.description}"` : ''}`)
-    .sort();
-}
-
-function recordFor(groupId: string, account: string, region: string): string {
-  const record: RemediationRecord = {
-    kind: RECORD_KIND,
-    version: 1,
-    summary: `${groupId}: revoked tcp 22 from 0.0.0.0/0; authorized tcp 22 from 10.0.0.0/8`,
-    groupId,
-    account,
-    region,
-    mode: 'enforce',
-    status: 'remediated',
-    revoked: [
-      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0', description: 'ssh' },
-    ],
-    authorized: [
+const revertedBastion = (ec2: EC2Client) =>
+  createGroup(
+    ec2,
+    [
       {
-        protocol: 'tcp',
-        fromPort: 22,
-        toPort: 22,
-        cidrIpv4: '10.0.0.0/8',
-        description: 'ssh from anywhere',
+        IpProtocol: 'tcp',
+        FromPort: 22,
+        ToPort: 22,
+        IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'ssh from anywhere' }],
       },
     ],
-    before: [
-      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0', description: 'ssh' },
-    ],
-  };
-  return JSON.stringify(record);
+    { name: 'bastion' },
+  );
+
+const state = (ec2: EC2Client, groupId: string) => ingressOf(ec2, groupId, { descriptions: true });
+
+/** The reverter's record of that group, naming the member account and region it acted in. */
+function recordFor(groupId: string, account: string, region: string): string {
+  const ssh = { protocol: 'tcp', fromPort: 22, toPort: 22 };
+  const world = { ...ssh, cidrIpv4: '0.0.0.0/0', description: 'ssh' };
+  const record = remediatedRecord(groupId, {
+    revoked: [world],
+    authorized: [{ ...ssh, cidrIpv4: '10.0.0.0/8', description: 'ssh from anywhere' }],
+    before: [world],
+  });
+  return JSON.stringify({ ...JSON.parse(record), account, region, mode: 'enforce' });
 }
 
 it('restores a record from member account A in region R there, through the assumed role, and nowhere else', async () => {

@@ -375,33 +375,39 @@ describe('validate follows the configuration', () => {
   });
 });
 
+/** An EC2 where the tripwire's group is created as `groupId`, and its rules reverted 20 s after they open. */
+function revertingEc2(groupId: string): AwsClientStub<EC2Client> {
+  const ec2 = mockClient(EC2Client);
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0a1b2c3d4e5f60718' }] });
+  ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: groupId });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2.on(DeleteSecurityGroupCommand).resolves({ Return: true });
+  let opened = 0;
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
+    opened ||= Date.now();
+    return {
+      SecurityGroupRules:
+        Date.now() - opened < 20_000
+          ? [
+              {
+                GroupId: groupId,
+                IsEgress: false,
+                IpProtocol: 'tcp',
+                FromPort: 22,
+                ToPort: 22,
+                CidrIpv4: '0.0.0.0/0',
+              },
+            ]
+          : [],
+    };
+  });
+  return ec2;
+}
+
 describe('validate --tripwire', () => {
   it('runs the tripwire after the GuardDuty steps and reports its time to revert', async () => {
     // GIVEN an EC2 where the tripwire's rules are reverted 20 s after they open
-    const ec2 = mockClient(EC2Client);
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0a1b2c3d4e5f60718' }] });
-    ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0123456789abcdef0' });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-    ec2.on(DeleteSecurityGroupCommand).resolves({ Return: true });
-    let opened = 0;
-    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
-      opened ||= Date.now();
-      return {
-        SecurityGroupRules:
-          Date.now() - opened < 20_000
-            ? [
-                {
-                  GroupId: 'sg-0123456789abcdef0',
-                  IsEgress: false,
-                  IpProtocol: 'tcp',
-                  FromPort: 22,
-                  ToPort: 22,
-                  CidrIpv4: '0.0.0.0/0',
-                },
-              ]
-            : [],
-      };
-    });
+    const ec2 = revertingEc2('sg-0123456789abcdef0');
     try {
       // WHEN validate runs with --tripwire
       const report = await validate({ tripwireVpcId: 'vpc-0a1b2c3d4e5f60718' });
@@ -435,30 +441,7 @@ describe('validate --account: the tripwire in a member account (organization mod
       },
     });
     // The member's EC2: the tripwire's rules are reverted 20 s after they open.
-    ec2 = mockClient(EC2Client);
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0a1b2c3d4e5f60718' }] });
-    ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: SG });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-    ec2.on(DeleteSecurityGroupCommand).resolves({ Return: true });
-    let opened = 0;
-    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
-      opened ||= Date.now();
-      return {
-        SecurityGroupRules:
-          Date.now() - opened < 20_000
-            ? [
-                {
-                  GroupId: SG,
-                  IsEgress: false,
-                  IpProtocol: 'tcp',
-                  FromPort: 22,
-                  ToPort: 22,
-                  CidrIpv4: '0.0.0.0/0',
-                },
-              ]
-            : [],
-      };
-    });
+    ec2 = revertingEc2(SG);
     // The security account's Incident Manager: the incident naming the group, once it opened.
     incidents.on(ListIncidentRecordsCommand).callsFake(() => ({
       incidentRecordSummaries: [
