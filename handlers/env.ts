@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { INTAKE_DETECTIONS, type IntakeDetection } from './intake/request';
 import { channelKey, type Page } from './incident/paging';
 import type { OpsCenterSettings } from './aws/opscenter-backend';
+import { RESPONSE_MODES, type ScopeSettings } from './policy/scope';
 import { InputError } from './shared/errors';
 import { parseOrThrow } from './shared/validation';
 
@@ -41,6 +42,11 @@ export const ENV = {
   pagerSchedules: 'PAGER_SCHEDULES',
   /** The SNS topic of each contact's channel: {"alice/email": "arn:aws:sns:..."}. */
   pagerTopics: 'PAGER_TOPICS',
+  /**
+   * Organization mode, as JSON (OrganizationSettings): the member role to assume and each
+   * target's mode. Unset in a single-account deployment.
+   */
+  organization: 'FIRST_RESPONDER_ORGANIZATION',
 } as const;
 
 let cached: { text: string; policy: SecurityGroupPolicy } | undefined;
@@ -207,4 +213,48 @@ export function pagerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Page
           `${ENV.pagerSchedules}.${detection} pages ${p.contact}/${p.channel}, which has no topic in ${ENV.pagerTopics}`,
         );
   return { schedules, topics, region: env.AWS_REGION ?? 'us-east-1' };
+}
+
+/** What the functions need to act in a member account (set by infra/ in organization mode). */
+export interface OrganizationSettings extends ScopeSettings {
+  readonly organizationId: string;
+  /** The role every member account has (the IAM StackSet), assumed in the event's account. */
+  readonly memberRoleName: string;
+  /** Where the central bus, the intake and the functions run. */
+  readonly homeRegion: string;
+}
+
+const ACCOUNT = z.string().regex(/^\d{12}$/);
+const organizationSchema = z
+  .object({
+    organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/),
+    memberRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/),
+    homeRegion: z.string().min(1),
+    targets: z.array(
+      z.object({
+        organizationalUnits: z.array(z.string().min(1)).optional(),
+        accounts: z.array(ACCOUNT).optional(),
+        mode: z.enum(RESPONSE_MODES),
+      }),
+    ),
+    excludeAccounts: z.array(ACCOUNT).optional(),
+  })
+  .strict();
+
+let organizationCached: { text: string; settings: OrganizationSettings } | undefined;
+
+/** Organization mode's settings, or undefined in a single-account deployment. */
+export function organizationFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): OrganizationSettings | undefined {
+  const text = env[ENV.organization];
+  if (!text) return undefined;
+  if (organizationCached?.text === text) return organizationCached.settings;
+  const settings = parseOrThrow(
+    organizationSchema,
+    jsonOf(env, ENV.organization, 'organization mode'),
+    ENV.organization,
+  );
+  organizationCached = { text, settings };
+  return settings;
 }

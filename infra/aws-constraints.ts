@@ -145,3 +145,18 @@ export function tagExclusions(key: string, value: string): { types: string[]; re
   }
   return { types, reasons };
 }
+
+/** Organizations OrganizationId: ^o-[a-z0-9]{10,32}$ (botocore organizations model). */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/** Organizations RootId: ^r-[0-9a-z]{4,32}$. */
+export const ORGANIZATION_ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+/** Organizations OrganizationalUnitId: ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$. */
+export const ORGANIZATIONAL_UNIT_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+/** IAM RoleName: 1-64 of [\w+=,.@-] (botocore iam model, roleNameType). */
+export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/**
+ * aws:approve (Systems Manager Automation actions reference): at most 10 Approvers (IAM user
+ * or role ARNs), and an approval waits at most 30 days (2,592,000 s; the default is 7 days).
+ */
+export const APPROVE_MAX_APPROVERS = 10;
+export const APPROVE_MAX_TIMEOUT_SECONDS = 2_592_000;

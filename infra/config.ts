@@ -30,6 +30,7 @@ import {
   SSM_CONTACTS_ARN,
   TAG_RULE_EVERYWHERE,
 } from './aws-constraints';
+import { organizationIssues, organizationSchema } from './config-organization';
 
 /** The configuration `npm start`, the tests and a bare `cdk synth` use. */
 export const EXAMPLE_CONFIG = resolve(__dirname, '..', 'examples', 'config.yaml');
@@ -627,6 +628,12 @@ const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Organization mode: respond for every account and region of an AWS Organization from this
+     * (security) account. See infra/config-organization.ts and docs/organization.md.
+     * @default none: a single-account deployment
+     */
+    organization: organizationSchema.optional(),
     logs: z
       .object({
         /**
@@ -781,6 +788,7 @@ const configSchema = z
       );
 
     if (c.incidents.backend === 'opscenter') opsCenterIssues(c, issue);
+    if (c.organization) organizationIssues(c.organization, c.app, issue);
 
     if (c.app.region)
       for (const problem of alarmTopicRegionIssues(c.alarms.topicArns, c.app.region))

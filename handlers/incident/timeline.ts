@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { GROUP_STATUSES, type GroupResult } from '../policy/results';
+import { RESPONSE_MODES } from '../policy/scope';
 import { formatRule, ruleFromJson, type RuleJson } from '../policy/rules';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
@@ -57,6 +58,13 @@ export const remediationRecordSchema = z.object({
   version: z.literal(1),
   summary: z.string(),
   groupId: z.string(),
+  /**
+   * Organization mode: the member account and region of the group, and the mode it was handled
+   * in. Absent in a single-account deployment: the incident's own account and region.
+   */
+  account: z.string().optional(),
+  region: z.string().optional(),
+  mode: z.enum(RESPONSE_MODES).optional(),
   status: z.enum(GROUP_STATUSES),
   reason: z.string().optional(),
   revoked: z.array(ruleSchema),
@@ -74,6 +82,14 @@ export const recordInLogSchema = z.object({
   version: z.literal(1),
   summary: z.string(),
   groupId: z.string(),
+  /**
+   * Organization mode: the member account and region of the group, and the mode it was handled
+   * in. Absent in a single-account deployment: the incident's own account and region.
+   */
+  account: z.string().optional(),
+  region: z.string().optional(),
+  mode: z.enum(RESPONSE_MODES).optional(),
+
   status: z.enum(GROUP_STATUSES),
   revokedCount: z.number(),
   authorizedCount: z.number(),
