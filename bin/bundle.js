@@ -123,7 +123,8 @@ async function buildBundle(root = ROOT) {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: `node${process.versions.node.split('.')[0]}`,
+    // The oldest Node.js package.json's engines allows: the bundle may outlive this one.
+    target: 'node20',
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -151,8 +152,12 @@ async function buildBundle(root = ROOT) {
       esbuild
         .build({
           ...common,
-          // From the package's ES modules: esbuild joins them into one scope, no module wrappers.
-          stdin: { contents: `export * from '${name}';`, resolveDir: root },
+          // From the package's ES modules where it has them: esbuild joins them into one scope,
+          // without a wrapper per module. Its default export too, as `import x from` reads it.
+          stdin: {
+            contents: `export * from '${name}';\nexport { default } from '${name}';\n`,
+            resolveDir: root,
+          },
           outfile: path.join(outdir, `${name}.js`),
           minify: true,
         })
