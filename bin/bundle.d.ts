@@ -13,3 +13,9 @@ export function buildBundle(
 
 /** The esbuild plugin that makes `__dirname` and `__filename` the source file's own. */
 export function sourceDirnames(outdir: string): import('esbuild').Plugin;
+
+/** The command's module (main, explainError) from a fresh bundle, with its V8 code caches. */
+export function loadBundle(entry: string): {
+  main(argv: readonly string[]): Promise<number>;
+  explainError(command: string, err: unknown): { code: number; line: string };
+};

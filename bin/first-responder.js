@@ -3,8 +3,9 @@
 // The CLI is TypeScript. `npm ci` prebuilds it into dist/ (bin/bundle.js), which loads in a
 // fraction of the time; when that bundle is missing or was built from older sources, tsx compiles
 // the sources as they load instead, so what runs is always what the sources say.
-const bundle = require('./bundle.js').freshBundle();
-const cli = bundle ? require(bundle) : fromSources();
+const { freshBundle, loadBundle } = require('./bundle.js');
+const bundle = freshBundle();
+const cli = bundle ? loadBundle(bundle) : fromSources();
 
 cli.main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),

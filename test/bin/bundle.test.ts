@@ -83,3 +83,20 @@ describe('npm run prepare (node bin/bundle.js)', () => {
     expect(freshBundle(root)).toBeUndefined();
   });
 });
+
+describe('loadBundle', () => {
+  it('runs the bundle when V8 refuses its code cache (another Node.js, say)', async () => {
+    // GIVEN a bundle whose code caches are not V8's
+    const root = projectCopy();
+    await buildBundle(root);
+    for (const name of ['cli', 'zod', 'yaml'])
+      writeFileSync(join(root, 'dist', `${name}.js.v8-cache`), 'not a code cache');
+    // WHEN the bundle runs plan
+    const script = `require(${JSON.stringify(join(root, 'bin', 'bundle.js'))}).loadBundle(${JSON.stringify(join(root, 'dist', 'cli.js'))}).main(['plan', '--policy', 'examples/policy.json', '--from', 'examples/security-groups.json']).then((code) => (process.exitCode = code));`;
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+    // THEN V8 compiles it as it would without a cache, and the plan is the same
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain('10 groups: 7 to change, 2 compliant, 1 exempt');
+  });
+});
