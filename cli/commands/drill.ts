@@ -378,7 +378,7 @@ export function actingIn(
 }
 
 /** The account's mode, placed from `placements`; an account not among them is observed. */
-export function placeOf(
+export function scopeOf(
   org: OrganizationConfig,
   placements: Placements | undefined,
   where: { readonly account: string; readonly region: string },
@@ -444,7 +444,7 @@ export function runDrill(input: DrillInput): DrillReport {
     const incidents = matched.map((detection): DrillIncident => {
       const plan = plans.find((p) => p.detection === detection)!;
       const intake = intakeFor(detection, plan.impact);
-      const place = org ? placeOf(org, input.placements, actingIn(detection, e.event)) : undefined;
+      const place = org ? scopeOf(org, input.placements, actingIn(detection, e.event)) : undefined;
       const response: string[] = [];
       let groupPlans: GroupPlanJson[] | undefined;
       /** Whether the runbook would change something (what the mode decides on). */
@@ -693,6 +693,13 @@ export function renderDrill(report: DrillReport): string {
       0,
     );
   for (const n of report.notes) lines.push(`note: ${n}`);
+  const modes = report.outcomes.flatMap((o) =>
+    o.incidents.filter((i) => i.intake.decision === 'open' && i.place).map((i) => i.place!.mode),
+  );
+  if (modes.length)
+    lines.push(
+      `modes of the incidents that open: ${RESPONSE_MODES.map((m) => `${modes.filter((x) => x === m).length} ${m}`).join(', ')}`,
+    );
   lines.push(
     `${report.outcomes.length} events: ${decided('open')} incidents would open, ${decided('append')} repeats appended, ${decided('none')} judged harmless; ${count('as expected')} as expected, ${count('missed')} missed, ${count('unexpected')} unexpected`,
   );

@@ -120,6 +120,7 @@ describe('drill in organization mode (examples/organization.yaml)', () => {
       '      in 222222222222/us-east-1, mode enforce: account 222222222222 is under ou-ab12-sandbox1, in enforce mode (organization.targets[0])',
     );
     expect(text).toContain('note: Organization mode:');
+    expect(text).toContain('modes of the incidents that open: 2 enforce, 2 approve, 2 observe');
     expect(drillJson(report).events[0]).toMatchObject({
       account: '222222222222',
       region: 'us-east-1',
