@@ -66,6 +66,17 @@ export interface MemberTemplatesOptions {
   readonly failOnValidationErrors?: boolean;
 }
 
+/** The template as compact JSON, or an error when it does not fit a TemplateBody. */
+export function checkedTemplateBody(stackSetName: string, template: unknown): string {
+  const body = JSON.stringify(template);
+  const bytes = Buffer.byteLength(body);
+  if (bytes > TEMPLATE_BODY_MAX_BYTES)
+    throw new Error(
+      `StackSet ${stackSetName}: its template is ${bytes} bytes as compact JSON, more than the ${TEMPLATE_BODY_MAX_BYTES} bytes CloudFormation accepts as a TemplateBody; shorten what the configuration puts in it (detection.securityGroupOpened.excludedRoleArns, detection.config.ruleNames)`,
+    );
+  return body;
+}
+
 /** Synthesizes the two StackSets' templates and checks each fits a TemplateBody. */
 export function synthesizeMemberTemplates(
   config: FirstResponderConfig,
@@ -113,12 +124,7 @@ export function synthesizeMemberTemplates(
     capabilities: readonly string[],
   ): MemberTemplate => {
     const artifact = assembly.getStackByName(s.stackName);
-    const templateBody = JSON.stringify(artifact.template);
-    const bytes = Buffer.byteLength(templateBody);
-    if (bytes > TEMPLATE_BODY_MAX_BYTES)
-      throw new Error(
-        `StackSet ${s.stackName}: its template is ${bytes} bytes as compact JSON, more than the ${TEMPLATE_BODY_MAX_BYTES} bytes CloudFormation accepts as a TemplateBody; shorten what the configuration puts in it (detection.securityGroupOpened.excludedRoleArns, detection.config.ruleNames)`,
-      );
+    const templateBody = checkedTemplateBody(s.stackName, artifact.template);
     return {
       stackSetName: s.stackName,
       stack: s,
