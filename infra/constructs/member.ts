@@ -7,7 +7,7 @@
  * - MemberRoles, once per account (IAM is global): the member response role, which only the
  *   central functions' roles may assume, and the forwarder role the rules send with.
  */
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -15,6 +15,7 @@ import { detectionById, type DetectionId, type EventPattern } from '../../patter
 import type { ExemptTag } from '../../handlers/policy/policy';
 import { acknowledge, nagEnv } from '../nag';
 import { forwardRuleNameOf, forwarderRoleNameOf } from '../organization';
+import { eventsPrincipal } from './detection';
 import { changeIngressStatements } from './function-role';
 
 /** The EC2 reads the member role allows: the groups and their rules, and a finding's instance. */
@@ -139,19 +140,7 @@ export class MemberRoles extends Construct {
       description:
         'first-responder: the forwarding rules of this account put events on the central bus.',
       // Only this account's forwarding rules, in any region.
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: {
-            'aws:SourceArn': Stack.of(this).formatArn({
-              service: 'events',
-              region: '*',
-              resource: 'rule',
-              resourceName: forwardRuleNameOf(props.prefix, '*'),
-            }),
-          },
-        },
-      }),
+      assumedBy: eventsPrincipal(this, forwardRuleNameOf(props.prefix, '*'), { anyRegion: true }),
     });
     new iam.ManagedPolicy(this, 'ForwarderPolicy', {
       description: `Permissions of ${forwarderName}: events:PutEvents on the central bus, nothing else.`,
