@@ -495,18 +495,38 @@ describe('the extra stacks', () => {
     expect(built.forwarder).toBeUndefined();
   });
 
-  it('warns when no member watches us-east-1, where root sign-ins arrive', () => {
-    const config = configFrom({
-      ...readExample(),
-      organization: {
-        ...readExample().organization,
-        regions: ['eu-west-1'],
-        managementAccountId: undefined,
-      },
-    });
-    const s = synth(config);
+  it('warns when no member watches us-east-1, and has no management stack without its account', () => {
+    const example = readExample();
+    const s = synth(
+      configFrom({
+        ...example,
+        organization: {
+          ...example.organization,
+          regions: ['eu-west-1'],
+          managementAccountId: undefined,
+        },
+      }),
+    );
     expect(messagesOf(s.assembly, 'FirstResponder', 'warning').join('\n')).toMatch(
       /organization.regions has no us-east-1/,
+    );
+    expect(s.organization!.management).toEqual([]);
+    expect(s.organization!.guardDutyForwarders).toEqual([]);
+    expect(s.assembly.stacks.map((a) => a.stackName)).toEqual(['FirstResponder']);
+  });
+
+  it.each([
+    [{ autoDeployment: false }, { Enabled: false }],
+    [{ retainStacksOnAccountRemoval: true }, { Enabled: true, RetainStacksOnAccountRemoval: true }],
+  ])('takes auto-deployment from organization.stackSets %j', (stackSets, expected) => {
+    const example = readExample();
+    const s = synth(
+      configFrom({ ...example, organization: { ...example.organization, stackSets } }),
+    );
+    Template.fromStack(s.main).resourcePropertiesCountIs(
+      'AWS::CloudFormation::StackSet',
+      { AutoDeployment: expected },
+      2,
     );
   });
 });
