@@ -181,6 +181,8 @@ function buildOrganization(
       const name = guardDutyForwardStackNameOf(stackName, r);
       return new GuardDutyForwarderStack(app, name, {
         stackName: name,
+        // Nothing to upload: no CDK bootstrap needed in the other regions.
+        synthesizer: new BootstraplessSynthesizer(),
         description: `first-responder: forwards GuardDuty findings from ${r} to the central bus in ${org.homeRegion}.`,
         env: { region: r, account: securityAccount },
         prefix: config.app.prefix,

@@ -83,7 +83,14 @@ export function organizationOf(
     throw new ValidationError('config', [
       'config.app.account: got nothing, and the CLI gave no account (CDK_DEFAULT_ACCOUNT); organization mode names the security account in the member role trust and the management-account stacks: set app.account to the security account (the delegated administrator)',
     ]);
-  return { org, securityAccount, memberRoleName: memberRoleNameOf(org, config.app.prefix) };
+  const memberRoleName = memberRoleNameOf(org, config.app.prefix);
+  // The security account may be a target: its member role must not take a name it already uses.
+  const taken = [...trustedRoleNamesOf(config.app.prefix), forwarderRoleNameOf(config.app.prefix)];
+  if (taken.includes(memberRoleName))
+    throw new ValidationError('config', [
+      `config.organization.memberRoleName: got ${JSON.stringify(memberRoleName)}, the name of one of the app's own roles (${taken.join(', ')}); choose another name, or leave it out for "${config.app.prefix}-member"`,
+    ]);
+  return { org, securityAccount, memberRoleName };
 }
 
 /** One entry of a StackSet's StackInstancesGroup: where, and with which account filter. */

@@ -460,6 +460,8 @@ describe('the extra stacks', () => {
     ]);
     const fwd = built.organization!.guardDutyForwarders[0]!;
     expect([fwd.account, fwd.region]).toEqual([SECURITY, 'us-east-1']);
+    // Bootstrapless: the other regions need no CDK bootstrap
+    expect(Object.keys(Template.fromStack(fwd).toJSON().Parameters ?? {})).toEqual([]);
     Template.fromStack(fwd).hasResourceProperties('AWS::Events::Rule', {
       Name: 'first-responder-forward-guardduty-finding',
       Targets: [
@@ -598,6 +600,31 @@ describe('deploymentTargetsOf', () => {
 });
 
 describe('organizationOf', () => {
+  it.each(['first-responder-intake', 'first-responder-reverter', 'first-responder-forwarder'])(
+    'refuses a member role named like one of the app roles (%s)',
+    (memberRoleName) => {
+      const example = readExample();
+      const config = configFrom({
+        ...example,
+        organization: { ...example.organization, memberRoleName },
+      });
+      expect(() => organizationOf(config, SECURITY)).toThrow(
+        /config.organization.memberRoleName: got "first-responder-[a-z]+", the name of one of the app's own roles/,
+      );
+    },
+  );
+
+  it('refuses a stackName that makes the extra stacks names too long', () => {
+    const example = readExample();
+    const config = configFrom({
+      ...example,
+      app: { ...example.app, stackName: `S${'x'.repeat(110)}` },
+    });
+    expect(() => synth(config)).toThrow(
+      /config.app.stackName: got "Sx+", which makes stack names of more than 128 characters/,
+    );
+  });
+
   it('needs the security account', () => {
     const config = loadConfig(join(EXAMPLES_DIR, 'organization.yaml'));
     expect(() => organizationOf(config, undefined)).toThrow(ValidationError);
