@@ -22,8 +22,19 @@ import {
 import { AwsCallError, errorCode, InputError } from '../../handlers/shared/errors';
 import type { FirstResponderConfig } from '../../infra/config';
 import type { OrganizationConfig } from '../../infra/config-organization';
+import {
+  centralBusNameOf,
+  guardDutyForwardStackNameOf,
+  stackSetNamesOf,
+} from '../../infra/organization';
 import { accessProblem, call, whoAmI, type AwsClients } from '../aws';
-import { accountMismatch, guarded, type Check, type PreflightReport } from './preflight';
+import {
+  accountMismatch,
+  guarded,
+  stackCheck,
+  type Check,
+  type PreflightReport,
+} from './preflight';
 
 /** The service principals the security account must be delegated administrator for. */
 export const DELEGATED_SERVICES = [
@@ -49,12 +60,14 @@ export const DELEGATED_SERVICES = [
 
 export const STACKSETS_PRINCIPAL = DELEGATED_SERVICES[0].principal;
 
-/** The names shared with infra/ (ORG-CONTRACT): the central bus and the two member StackSets. */
-export const centralBusName = (prefix: string) => `${prefix}-central`;
-export const memberStackSets = (prefix: string, org: OrganizationConfig) => [
-  { name: `${prefix}-member-forwarders`, regions: org.regions },
-  { name: `${prefix}-member-roles`, regions: [org.homeRegion] },
-];
+/** The two member StackSets, by infra's names, with the regions each deploys to. */
+const memberStackSets = (prefix: string, org: OrganizationConfig) => {
+  const names = stackSetNamesOf(prefix);
+  return [
+    { name: names.forwarders, regions: org.regions },
+    { name: names.roles, regions: [org.homeRegion] },
+  ];
+};
 
 interface OrgContext {
   readonly clients: AwsClients;
@@ -134,6 +147,21 @@ function organizationChecks(
         [`Delegated administrator: ${s.name}`, (c: OrgContext) => delegatedAdmin(c, s)] as const,
     ),
     ['Central event bus', centralBus],
+    ...ctx.org.regions
+      .filter((r) => r !== ctx.org.homeRegion)
+      .map(
+        (region) =>
+          [
+            `GuardDuty forwarder (${region})`,
+            (c: OrgContext) =>
+              stackCheck(
+                { ...c, region },
+                guardDutyForwardStackNameOf(c.config.app.stackName, region),
+                region,
+                `GuardDuty findings of ${region} do not reach the central bus in ${c.org.homeRegion}`,
+              ),
+          ] as const,
+      ),
     ...memberStackSets(ctx.config.app.prefix, ctx.org).map(
       (s) => [`StackSet ${s.name}`, (c: OrgContext) => stackInstances(c, s)] as const,
     ),
@@ -339,7 +367,7 @@ export function busPolicyProblem(
 }
 
 async function centralBus(ctx: OrgContext): Promise<Outcome> {
-  const name = centralBusName(ctx.config.app.prefix);
+  const name = centralBusNameOf(ctx.config.app.prefix);
   const region = ctx.org.homeRegion;
   let bus;
   try {

@@ -63,7 +63,7 @@ export interface PreflightOptions {
   readonly config: FirstResponderConfig;
 }
 
-interface Context {
+export interface Context {
   readonly clients: AwsClients;
   readonly config: FirstResponderConfig;
   readonly region: string;
@@ -395,7 +395,7 @@ async function describeStack(
   }
 }
 
-async function stackCheck(
+export async function stackCheck(
   ctx: Context,
   name: string,
   region: string,

@@ -108,6 +108,7 @@ it('checks a moto organization: trusted access and the bus pass; a missing OU, a
     'Delegated administrator: GuardDuty': 'fail',
     'Delegated administrator: AWS Config': 'fail',
     'Central event bus': 'pass',
+    'GuardDuty forwarder (us-east-1)': 'fail',
     'StackSet first-responder-member-forwarders': 'fail',
     'StackSet first-responder-member-roles': 'fail',
     'Target OUs exist': 'fail',

@@ -11,6 +11,7 @@
 import {
   CloudFormationClient,
   DescribeOrganizationsAccessCommand,
+  DescribeStacksCommand,
   ListStackInstancesCommand,
   type StackInstanceSummary,
 } from '@aws-sdk/client-cloudformation';
@@ -140,6 +141,15 @@ beforeEach(() => {
       },
     }));
   cfn = mockClient(CloudFormationClient);
+  cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({
+    Stacks: [
+      {
+        StackName: input.StackName,
+        StackStatus: 'CREATE_COMPLETE',
+        CreationTime: new Date('2026-11-01'),
+      },
+    ],
+  }));
   cfn
     .on(ListStackInstancesCommand, { StackSetName: 'first-responder-member-forwarders' })
     .resolves({ Summaries: FORWARDERS })
@@ -168,6 +178,7 @@ describe('preflight --organization', () => {
       ['Delegated administrator: GuardDuty', 'pass'],
       ['Delegated administrator: AWS Config', 'pass'],
       ['Central event bus', 'pass'],
+      ['GuardDuty forwarder (us-east-1)', 'pass'],
       ['StackSet first-responder-member-forwarders', 'pass'],
       ['StackSet first-responder-member-roles', 'pass'],
       ['Target OUs exist', 'pass'],
@@ -184,7 +195,27 @@ describe('preflight --organization', () => {
     // and the StackSets are read as delegated administrator
     for (const c of cfn.commandCalls(ListStackInstancesCommand))
       expect(c.args[0].input).toMatchObject({ CallAs: 'DELEGATED_ADMIN' });
-    expect(renderPreflight(report)).toContain('9 passed, 0 warnings, 0 failed');
+    expect(renderPreflight(report)).toContain('10 passed, 0 warnings, 0 failed');
+    // and the GuardDuty forwarder of the other region was looked for there
+    const forwarder = cfn.commandCalls(DescribeStacksCommand)[0]!;
+    expect(forwarder.args[0].input).toEqual({ StackName: 'FirstResponder-Forward-us-east-1' });
+    expect(await (forwarder.thisValue as CloudFormationClient).config.region()).toBe('us-east-1');
+  });
+
+  it('Noncompliance: a region whose GuardDuty forwarder stack is missing', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        awsError(
+          'ValidationError',
+          'Stack with id FirstResponder-Forward-us-east-1 does not exist',
+        ),
+      );
+    const c = check(await run(), 'GuardDuty forwarder (us-east-1)');
+    expect(c.status).toBe('fail');
+    expect(c.detail).toContain(
+      'GuardDuty findings of us-east-1 do not reach the central bus in eu-west-1',
+    );
   });
 
   it('Noncompliance: another organization, and the management account instead of a member', async () => {
@@ -477,7 +508,7 @@ describe('preflight --organization', () => {
     expect(err.join('\n')).toContain('has no organization: section');
     const args = ['preflight', '--organization', '--config', join(EXAMPLES, 'organization.yaml')];
     expect(await main([...args, '--region', 'eu-west-1'])).toBe(0);
-    expect(out.join('\n')).toContain('9 passed, 0 warnings, 0 failed');
+    expect(out.join('\n')).toContain('10 passed, 0 warnings, 0 failed');
     events.on(DescribeEventBusCommand).rejects(awsError('ResourceNotFoundException'));
     expect(await main([...args, '--json'])).toBe(1);
   });
