@@ -41,6 +41,8 @@ describe('npm start -- --config examples/organization.yaml', () => {
     // account placed and shown with its mode
     expect(code).toBe(0);
     expect(text).toMatch(/FirstResponder in eu-west-1: \d+ resources/);
+    expect(text).toMatch(/first-responder-member-forwarders in eu-west-1, us-east-1 -> /);
+    expect(text).toMatch(/first-responder-member-roles in eu-west-1 -> /);
     expect(text).toContain('cfn-lint: 0 errors, 0 warnings');
     expect(text).toContain(
       '== 3. Drill: the sample events in examples/organization-events, replayed offline, each account placed from examples/organization-accounts.json',
