@@ -5,6 +5,8 @@
  * cannot be placed is observed.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { createStsClient, MemberSessions, type MemberTarget } from '../aws/member-session';
 import { AccountPlacements, createOrganizationsClient } from '../aws/organizations';
 import { incidentPlace, partitionOf, placeName, type Place } from '../incident/place';
@@ -35,16 +37,27 @@ export interface OrganizationConfig extends ScopeSettings {
   readonly memberRoleName: string;
 }
 
+export interface ResponderClients {
+  /** @default createStsClient(): the function's own region and credentials */
+  readonly sts?: STSClient;
+  /** @default createOrganizationsClient() */
+  readonly organizations?: OrganizationsClient;
+  /** @default process.env: AWS_REGION (the partition), AWS_LAMBDA_FUNCTION_NAME (the source identity) */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
  * The responder of one function, built once per container and kept while the settings are the
  * same object (organizationFromEnv parses once per text), so that the member sessions and the
  * placements stay cached across invocations. Undefined in a single-account deployment.
+ * `functionName`: the source identity when the Lambda runtime does not name the function.
  */
 export function responderFromSettings(
   read: () => OrganizationConfig | undefined,
   functionName: string,
-  env: NodeJS.ProcessEnv = process.env,
+  clients: ResponderClients = {},
 ): () => OrganizationResponder | undefined {
+  const env = clients.env ?? process.env;
   let built: { settings: OrganizationConfig; responder: OrganizationResponder } | undefined;
   return () => {
     const settings = read();
@@ -53,9 +66,11 @@ export function responderFromSettings(
       const sessions = new MemberSessions({
         roleName: settings.memberRoleName,
         partition: partitionOf(env.AWS_REGION ?? ''),
-        sts: createStsClient(),
+        sts: clients.sts ?? createStsClient(),
       });
-      const placements = new AccountPlacements({ organizations: createOrganizationsClient() });
+      const placements = new AccountPlacements({
+        organizations: clients.organizations ?? createOrganizationsClient(),
+      });
       built = {
         settings,
         responder: {
