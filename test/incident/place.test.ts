@@ -1,6 +1,12 @@
 /** Organization mode: where an incident's event happened, from its trigger or involved resources. */
 import { arnPlace, eventPlace, incidentPlace, partitionOf } from '../../handlers/incident/place';
-import { summarize } from '../../handlers/incident/timeline';
+import {
+  parseRemediationRecord,
+  parseTimelineRecord,
+  recordPlace,
+  remediationRecord,
+  summarize,
+} from '../../handlers/incident/timeline';
 import { fixture, guardDutyFinding } from './support';
 
 const MEMBER = '222222222222';
@@ -111,5 +117,53 @@ describe('summaries in organization mode', () => {
     expect(summarize(planned)).toBe(
       'sg-0123456789abcdef0 (dry run): would revoke tcp 22 from 0.0.0.0/0; would authorize nothing',
     );
+  });
+});
+
+describe('restore reads where a record was written (recordPlace)', () => {
+  const result = {
+    groupId: 'sg-0123456789abcdef0',
+    status: 'remediated' as const,
+    revoked: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
+    authorized: [],
+    calls: 2,
+  };
+  const ownRef = [SG_ARN('111122223333', 'eu-west-1')];
+
+  it('organization mode: the member account and region, from the record as read back', () => {
+    const text = remediationRecord(result, {}, undefined, {
+      account: MEMBER,
+      region: 'us-east-1',
+      mode: 'enforce',
+    });
+    const record = parseRemediationRecord(text)!;
+    expect(record).toMatchObject({ account: MEMBER, region: 'us-east-1', mode: 'enforce' });
+    expect(recordPlace(record, [SG_ARN(MEMBER, 'us-east-1')], 'eu-west-1')).toEqual({
+      account: MEMBER,
+      region: 'us-east-1',
+    });
+  });
+
+  it('a record too large for the timeline keeps the place too', () => {
+    const text = remediationRecord(result, {}, (t) => t.includes('security-group-in-log'), {
+      account: MEMBER,
+      region: 'us-east-1',
+      mode: 'enforce',
+    });
+    expect(parseTimelineRecord(text)).toMatchObject({
+      kind: 'first-responder/security-group-in-log',
+      account: MEMBER,
+      region: 'us-east-1',
+      summary: expect.stringMatching(/^222222222222\/us-east-1 sg-/),
+    });
+  });
+
+  it.each([
+    ['its reference', ownRef, { region: 'eu-west-1' }],
+    ['the fallback without a reference', [], { region: 'ap-south-1' }],
+  ])('a single-account record: no account, the region from %s', (_, refs, place) => {
+    const record = parseRemediationRecord(remediationRecord(result, {}))!;
+    expect(Object.keys(record)).not.toContain('account');
+    expect(recordPlace(record, refs, 'ap-south-1')).toEqual(place);
   });
 });
