@@ -14,7 +14,9 @@ import type { Context } from 'aws-lambda';
 import { createEc2Client } from './aws/ec2';
 import {
   addNote,
+  clientsOf,
   incompleteReason,
+  type ResponseDeps,
   invocationContext,
   recordsFor,
   revertForIncident,
@@ -27,7 +29,7 @@ import { findingFacts, revertDecision, summarizeFinding, type Finding } from './
 import type { SecurityGroupPolicy } from './policy/policy';
 import type { ResponseMode } from './policy/scope';
 import { limitsFromEnv, organizationFromEnv, policyFromEnv, revertMinSeverityFromEnv } from './env';
-import { responderFromSettings, type OrganizationResponder } from './respond/organization';
+import { responderFromSettings } from './respond/organization';
 import { logger } from './shared/logger';
 import { booleanText, incidentRequestSchema, parseRequestOrThrow } from './shared/requests';
 
@@ -36,7 +38,7 @@ const requestSchema = incidentRequestSchema.extend({
   approved: booleanText.default(false),
 });
 
-export interface GuardDutyResponseDeps {
+export interface GuardDutyResponseDeps extends ResponseDeps {
   readonly ec2: EC2Client;
   readonly incidents: SSMIncidentsClient;
   /**
@@ -47,11 +49,6 @@ export interface GuardDutyResponseDeps {
   readonly policy: () => SecurityGroupPolicy;
   readonly limits: () => RemediationLimits;
   readonly revertMinSeverity: () => number | undefined;
-  /**
-   * Organization mode's responder; undefined in a single-account deployment.
-   * @default none: a single-account deployment
-   */
-  readonly organization?: () => OrganizationResponder | undefined;
 }
 
 export interface GuardDutyResponse {
@@ -78,13 +75,8 @@ export function makeHandler(deps: GuardDutyResponseDeps) {
     const minSeverity = deps.revertMinSeverity();
     const arn = req.incidentRecordArn;
     const requestId = context?.awsRequestId;
-    const organization = deps.organization?.();
-    const clients = {
-      ec2: deps.ec2,
-      incidents: deps.incidents,
-      ...(deps.ssm ? { ssm: deps.ssm } : {}),
-      ...(organization ? { organization } : {}),
-    };
+    const clients = clientsOf(deps);
+    const organization = clients.organization;
     const records = recordsFor(clients, arn);
     const trigger = await records.readTrigger();
     if (trigger.status !== 'event') {

@@ -31,7 +31,9 @@ import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
 import {
   checkScope,
+  clientsOf,
   incompleteReason,
+  type ResponseDeps,
   invocationContext,
   revertForIncident,
 } from './respond/incident-response';
@@ -42,7 +44,7 @@ import { deadlineOf, remediateGroups, type TimeBudget } from './respond/remediat
 import { GROUP_ID } from './incident/targets';
 import type { SecurityGroupPolicy } from './policy/policy';
 import { ENV, limitsFromEnv, organizationFromEnv, policyFromEnv } from './env';
-import { responderFromSettings, type OrganizationResponder } from './respond/organization';
+import { responderFromSettings } from './respond/organization';
 import type { ResponseMode } from './policy/scope';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
@@ -97,7 +99,7 @@ export interface ReverterResponse {
   }[];
 }
 
-export interface ReverterDeps {
+export interface ReverterDeps extends ResponseDeps {
   readonly ec2: EC2Client;
   readonly incidents: SSMIncidentsClient;
   /**
@@ -109,11 +111,6 @@ export interface ReverterDeps {
   readonly limits: () => RemediationLimits;
   /** @default DEFAULT_BUDGET (tests scale it down with a short fake deadline) */
   readonly budget?: TimeBudget;
-  /**
-   * Organization mode's responder; undefined in a single-account deployment.
-   * @default none: a single-account deployment
-   */
-  readonly organization?: () => OrganizationResponder | undefined;
 }
 
 /** Thrown after everything was recorded, so that the runbook step fails visibly. */
@@ -139,13 +136,8 @@ export function makeHandler(deps: ReverterDeps) {
     const policy = deps.policy();
     const limits = deps.limits();
     const req = parseRequest(event, limits);
-    const organization = deps.organization?.();
-    const clients = {
-      ec2: deps.ec2,
-      incidents: deps.incidents,
-      ...(deps.ssm ? { ssm: deps.ssm } : {}),
-      ...(organization ? { organization } : {}),
-    };
+    const clients = clientsOf(deps);
+    const organization = clients.organization;
     if (req.scopeOnly) {
       const check = await checkScope(clients, req);
       logger.info('scope check', { incidentRecordArn: req.incidentRecordArn, ...check });

@@ -44,6 +44,26 @@ export interface IncidentClients {
   readonly organization?: OrganizationResponder;
 }
 
+/** What a response function is given: organization mode's responder read per invocation. */
+export interface ResponseDeps extends Omit<IncidentClients, 'organization'> {
+  /**
+   * Organization mode's responder; undefined in a single-account deployment.
+   * @default none: a single-account deployment
+   */
+  readonly organization?: () => OrganizationResponder | undefined;
+}
+
+/** The clients for one invocation: with the responder when in organization mode. */
+export function clientsOf(deps: ResponseDeps): IncidentClients {
+  const organization = deps.organization?.();
+  return {
+    ec2: deps.ec2,
+    incidents: deps.incidents,
+    ...(deps.ssm ? { ssm: deps.ssm } : {}),
+    ...(organization ? { organization } : {}),
+  };
+}
+
 /** The record store of an incident ARN or an OpsItem ID (the runbook passes either). */
 export function recordsFor(
   clients: Pick<IncidentClients, 'incidents' | 'ssm'>,

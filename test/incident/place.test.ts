@@ -93,14 +93,17 @@ it.each([
   ['us-gov-west-1', 'aws-us-gov'],
 ])('partitionOf(%s) is %s', (region, partition) => expect(partitionOf(region)).toBe(partition));
 
+/** A group's result: tcp 22 from the world revoked (or planned to be). */
+const sshResult = (status: 'planned' | 'remediated') => ({
+  groupId: 'sg-0123456789abcdef0',
+  status,
+  revoked: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
+  authorized: [],
+  calls: status === 'planned' ? 1 : 2,
+});
+
 describe('summaries in organization mode', () => {
-  const planned = {
-    groupId: 'sg-0123456789abcdef0',
-    status: 'planned' as const,
-    revoked: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
-    authorized: [],
-    calls: 1,
-  };
+  const planned = sshResult('planned');
   it('start with "account/region" and say why a plan was only recorded', () => {
     expect(
       summarize(planned, {
@@ -121,13 +124,7 @@ describe('summaries in organization mode', () => {
 });
 
 describe('restore reads where a record was written (recordPlace)', () => {
-  const result = {
-    groupId: 'sg-0123456789abcdef0',
-    status: 'remediated' as const,
-    revoked: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
-    authorized: [],
-    calls: 2,
-  };
+  const result = sshResult('remediated');
   const ownRef = [SG_ARN('111122223333', 'eu-west-1')];
 
   it('organization mode: the member account and region, from the record as read back', () => {

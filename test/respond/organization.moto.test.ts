@@ -35,7 +35,6 @@ import {
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response';
-import { parseRemediationRecord, type RemediationRecord } from '../../handlers/incident/timeline';
 import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import {
   responderFromSettings,
@@ -49,7 +48,7 @@ import {
   INCIDENT_ARN,
   mockIncidents,
   triggerData,
-  written,
+  writtenRecords,
 } from '../incident/support';
 import { EXAMPLE_POLICY } from '../support/groups';
 import { motoForFile } from '../support/moto';
@@ -279,11 +278,7 @@ function forwardedEvent(account: string, region: string, groupId: string): strin
 
 let incidents: ReturnType<typeof mockIncidents> | undefined;
 afterEach(() => incidents?.restore());
-const records = (): RemediationRecord[] =>
-  written(incidents!).flatMap((r) => {
-    const record = parseRemediationRecord(JSON.stringify(r));
-    return record ? [record] : [];
-  });
+const records = () => writtenRecords(incidents!);
 const newSent = (): Sent => ({ assumeRole: [], member: [], own: [] });
 const writesIn = (sent: Sent) => sent.member.filter((c) => /Authorize|Revoke/.test(c));
 

@@ -17,7 +17,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { MemberTarget } from '../../handlers/aws/member-session';
 import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response';
-import { parseRemediationRecord } from '../../handlers/incident/timeline';
 import type { OrganizationResponder } from '../../handlers/respond/organization';
 import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import type { Placement, ScopeSettings } from '../../handlers/policy/scope';
@@ -30,6 +29,7 @@ import {
   mockIncidents,
   triggerData,
   written,
+  writtenRecords,
 } from '../incident/support';
 import { described, EXAMPLE_POLICY, ingressRule } from '../support/groups';
 
@@ -93,11 +93,7 @@ const context = { awsRequestId: 'req-org-1' };
 const writes = (m: typeof member) =>
   m.commandCalls(AuthorizeSecurityGroupIngressCommand).length +
   m.commandCalls(RevokeSecurityGroupIngressCommand).length;
-const records = () =>
-  written(incidents).flatMap((r) => {
-    const record = parseRemediationRecord(JSON.stringify(r));
-    return record ? [record] : [];
-  });
+const records = () => writtenRecords(incidents);
 const notes = () =>
   written(incidents)
     .filter((r) => r.kind === 'first-responder/note')
