@@ -188,7 +188,7 @@ export async function revertForIncident(
   // Organization mode reads the trigger also for an explicit list: it says where to act.
   const trigger =
     req.groupIds.length && !org ? undefined : (known ?? (await records.readTrigger()));
-  const named = req.groupIds.length ? [] : await records.involvedResources();
+  const named = req.groupIds.length && !org ? [] : await records.involvedResources();
   const involved = [...new Set([...req.involvedResources, ...named])];
   const acting = org
     ? await actInMember(org, req, trigger, involved, note)
