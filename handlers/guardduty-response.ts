@@ -28,7 +28,13 @@ import { deadlineOf } from './respond/remediate';
 import { findingFacts, revertDecision, summarizeFinding, type Finding } from './incident/guardduty';
 import type { SecurityGroupPolicy } from './policy/policy';
 import type { ResponseMode } from './policy/scope';
-import { limitsFromEnv, organizationFromEnv, policyFromEnv, revertMinSeverityFromEnv } from './env';
+import {
+  ENV,
+  limitsFromEnv,
+  organizationFromEnv,
+  policyFromEnv,
+  revertMinSeverityFromEnv,
+} from './env';
 import { responderFromSettings } from './respond/organization';
 import { logger } from './shared/logger';
 import { booleanText, incidentRequestSchema, parseRequestOrThrow } from './shared/requests';
@@ -127,6 +133,6 @@ export const handler = makeHandler({
   revertMinSeverity: () => revertMinSeverityFromEnv(),
   organization: responderFromSettings(
     () => organizationFromEnv(),
-    'first-responder-guardduty-response',
+    process.env[ENV.serviceName] || 'first-responder-guardduty-response',
   ),
 });

@@ -206,5 +206,8 @@ export const handler = makeHandler({
   ssm: createSsmClient(),
   policy: () => policyFromEnv(),
   limits: () => limitsFromEnv(),
-  organization: responderFromSettings(() => organizationFromEnv(), 'first-responder-reverter'),
+  organization: responderFromSettings(
+    () => organizationFromEnv(),
+    process.env[ENV.serviceName] || 'first-responder-reverter',
+  ),
 });

@@ -28,7 +28,7 @@ export interface OrganizationResponder {
   /** Where an account sits in the organization (AccountPlacements). */
   readonly place: (account: string) => Promise<Placement>;
   /** Names the function in the member account's CloudTrail (the session's SourceIdentity). */
-  readonly functionName: string;
+  readonly sourceIdentity: string;
 }
 
 /** What the functions get from the stack in organization mode (OrganizationSettings). */
@@ -42,7 +42,7 @@ export interface ResponderClients {
   readonly sts?: STSClient;
   /** @default createOrganizationsClient() */
   readonly organizations?: OrganizationsClient;
-  /** @default process.env: AWS_REGION (the partition), AWS_LAMBDA_FUNCTION_NAME (the source identity) */
+  /** @default process.env (AWS_REGION, for the partition of the member role's ARN) */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -50,11 +50,11 @@ export interface ResponderClients {
  * The responder of one function, built once per container and kept while the settings are the
  * same object (organizationFromEnv parses once per text), so that the member sessions and the
  * placements stay cached across invocations. Undefined in a single-account deployment.
- * `functionName`: the source identity when the Lambda runtime does not name the function.
+ * `sourceIdentity` names the function ("<prefix>-reverter", its service name).
  */
 export function responderFromSettings(
   read: () => OrganizationConfig | undefined,
-  functionName: string,
+  sourceIdentity: string,
   clients: ResponderClients = {},
 ): () => OrganizationResponder | undefined {
   const env = clients.env ?? process.env;
@@ -77,7 +77,7 @@ export function responderFromSettings(
           settings,
           ec2: (target) => sessions.ec2(target),
           place: (account) => placements.place(account),
-          functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? functionName,
+          sourceIdentity,
         },
       };
     }
@@ -123,7 +123,7 @@ export function memberEc2(org: OrganizationResponder, place: Place, incidentId: 
   return org.ec2({
     ...place,
     sessionName: sessionNameFor(incidentId),
-    sourceIdentity: org.functionName,
+    sourceIdentity: org.sourceIdentity,
   });
 }
 

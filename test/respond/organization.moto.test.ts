@@ -58,7 +58,9 @@ const moto = motoForFile('eu-west-1');
 const HOME = 'eu-west-1';
 const R = 'us-east-1';
 const ROLE = 'first-responder-member';
-const FUNCTION = 'FirstResponder-Reverter';
+/** The reverter's service name, its source identity ("<prefix>-reverter"). */
+const FUNCTION = 'first-responder-reverter';
+const GUARDDUTY_FUNCTION = 'first-responder-guardduty-response';
 const INCIDENT_ID = INCIDENT_ARN.split('/').pop()!;
 
 const SSH_AND_HTTPS_WORLD: IpPermission[] = [
@@ -222,13 +224,16 @@ async function central(sent: Sent) {
     },
     { step: 'initialize', name: 'recordAssumeRole' },
   );
-  const read = responderFromSettings(() => world.settings, 'first-responder-reverter', {
-    sts,
-    organizations: new OrganizationsClient(moto().clientConfig),
-    env: { AWS_REGION: HOME, AWS_LAMBDA_FUNCTION_NAME: FUNCTION },
-  });
-  const counted = (): OrganizationResponder => {
-    const r = read()!;
+  /** Each function's responder, as its entry builds it, counting the member sessions' commands. */
+  const responder = (sourceIdentity: string) => {
+    const read = responderFromSettings(() => world.settings, sourceIdentity, {
+      sts,
+      organizations: new OrganizationsClient(moto().clientConfig),
+      env: { AWS_REGION: HOME },
+    });
+    return (): OrganizationResponder => counted(read()!);
+  };
+  const counted = (r: OrganizationResponder): OrganizationResponder => {
     return {
       ...r,
       ec2: (target) => {
@@ -257,12 +262,16 @@ async function central(sent: Sent) {
     incidents: new SSMIncidentsClient({}),
     policy: () => EXAMPLE_POLICY,
     limits: () => DEFAULT_LIMITS,
-    organization: counted,
   };
+  const reverterResponder = responder(FUNCTION);
   return {
-    reverter: makeHandler(deps),
-    guardDuty: makeGuardDuty({ ...deps, revertMinSeverity: () => 9 }),
-    counted,
+    reverter: makeHandler({ ...deps, organization: reverterResponder }),
+    guardDuty: makeGuardDuty({
+      ...deps,
+      organization: responder(GUARDDUTY_FUNCTION),
+      revertMinSeverity: () => 9,
+    }),
+    reverterResponder,
   };
 }
 
@@ -289,7 +298,7 @@ it('an event from member A in us-east-1: the reverter assumes the member role an
   incidents = mockIncidents(triggerData(forwardedEvent(world.a, R, groupId)));
   const before = await snapshot();
   const sent = newSent();
-  const { reverter, counted } = await central(sent);
+  const { reverter, reverterResponder } = await central(sent);
 
   // WHEN the revert runbook invokes the central reverter with the incident
   const res = await reverter(
@@ -322,7 +331,7 @@ it('an event from member A in us-east-1: the reverter assumes the member role an
     },
   ]);
   // which lands in A (moto's STS: the session's credentials are A's)
-  const session = counted().ec2({
+  const session = reverterResponder().ec2({
     account: world.a,
     region: R,
     sessionName: `fr-${INCIDENT_ID}`,
@@ -424,6 +433,12 @@ it('a GuardDuty finding at the administrator for member B in eu-west-1: reverted
   expect(after.get(place)).toEqual(REVERTED);
   unchangedBut(before, after, place);
   expect(res).toMatchObject({ reverted: true, mode: 'enforce', account: world.b, region: HOME });
-  expect(sent.assumeRole.map((i) => i.RoleArn)).toEqual([`arn:aws:iam::${world.b}:role/${ROLE}`]);
+  expect(sent.assumeRole).toEqual([
+    expect.objectContaining({
+      RoleArn: `arn:aws:iam::${world.b}:role/${ROLE}`,
+      RoleSessionName: `fr-${INCIDENT_ID}`,
+      SourceIdentity: GUARDDUTY_FUNCTION,
+    }),
+  ]);
   expect(sent.own).toEqual([]);
 });

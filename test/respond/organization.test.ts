@@ -75,7 +75,7 @@ function responder(placement: Placement): OrganizationResponder {
       lookups.push(account);
       return Promise.resolve(placement);
     },
-    functionName: 'first-responder-reverter',
+    sourceIdentity: 'first-responder-reverter',
   };
 }
 const under = (ou: string): Placement => ({ found: true, parents: [ou, ROOT] });
