@@ -14,10 +14,15 @@ import {
   SSMIncidentsClient,
   UpdateRelatedItemsCommand,
 } from '@aws-sdk/client-ssm-incidents';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { MemberTarget } from '../../handlers/aws/member-session';
 import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response';
-import type { OrganizationResponder } from '../../handlers/respond/organization';
+import {
+  memberEc2 as memberEc2For,
+  responderFromSettings,
+  type OrganizationResponder,
+} from '../../handlers/respond/organization';
 import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import type { Placement, ScopeSettings } from '../../handlers/policy/scope';
 import { makeHandler, RemediationIncompleteError } from '../../handlers/reverter';
@@ -410,5 +415,52 @@ describe('the GuardDuty response in organization mode', () => {
     );
     expect(res).toMatchObject({ reverted: true, mode: 'approve' });
     expect(writes(member)).toBe(4);
+  });
+});
+
+describe('responderFromSettings (the entries build it once per container)', () => {
+  const config = { memberRoleName: 'first-responder-member', targets: SETTINGS.targets };
+
+  it('is undefined in a single account, and kept while the settings are the same object', () => {
+    let settings: typeof config | undefined;
+    const read = responderFromSettings(() => settings, 'first-responder-reverter');
+    expect(read()).toBeUndefined();
+    settings = config;
+    const first = read();
+    expect(first).toBeDefined();
+    expect(read()).toBe(first);
+    settings = { ...config };
+    expect(read()).not.toBe(first);
+  });
+
+  it.each([
+    ['eu-west-1', 'arn:aws:iam::222222222222:role/first-responder-member'],
+    ['cn-north-1', 'arn:aws-cn:iam::222222222222:role/first-responder-member'],
+  ])('in %s assumes %s, named for the incident and the function', async (region, roleArn) => {
+    const sts = new STSClient({ region });
+    const stsMock = mockClient(sts);
+    stsMock.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLE',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const org = responderFromSettings(() => config, 'first-responder-reverter', {
+      sts,
+      env: { AWS_REGION: region },
+    })()!;
+    const client = memberEc2For(org, { account: MEMBER, region: REGION }, INCIDENT_ARN);
+    expect(await client.config.region()).toBe(REGION);
+    expect((await client.config.credentials()).accessKeyId).toBe('ASIAEXAMPLE');
+    expect(stsMock.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        RoleArn: roleArn,
+        RoleSessionName: `fr-${INCIDENT_ID}`,
+        SourceIdentity: 'first-responder-reverter',
+        DurationSeconds: 900,
+      },
+    ]);
   });
 });
