@@ -25,6 +25,12 @@ export interface RunbooksProps {
    * @default true
    */
   readonly incidentManager?: boolean;
+  /**
+   * Organization mode's approvals: aws:approve publishes the request to this topic with the
+   * automation role's permissions (the topic's name starts with "Automation").
+   * @default none: no runbook step asks for approval
+   */
+  readonly approvalTopicArn?: string;
 }
 
 export class Runbooks extends Construct {
@@ -80,6 +86,15 @@ export class Runbooks extends Construct {
           actions: ['lambda:InvokeFunction'],
           resources: invoked.map((h) => props.functions[h].functionArn),
         }),
+        ...(props.approvalTopicArn
+          ? [
+              new iam.PolicyStatement({
+                sid: 'PublishApprovalRequests',
+                actions: ['sns:Publish'],
+                resources: [props.approvalTopicArn],
+              }),
+            ]
+          : []),
       ],
     });
 
