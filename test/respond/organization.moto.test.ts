@@ -63,11 +63,13 @@ const FUNCTION = 'first-responder-reverter';
 const GUARDDUTY_FUNCTION = 'first-responder-guardduty-response';
 const INCIDENT_ID = INCIDENT_ARN.split('/').pop()!;
 
-const SSH_AND_HTTPS_WORLD: IpPermission[] = [
+/** As the event left it: tcp 1521 opened to the world (the fixture), beside ssh and https. */
+const OPENED_TO_THE_WORLD: IpPermission[] = [
+  { IpProtocol: 'tcp', FromPort: 1521, ToPort: 1521, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
 ];
-const BEFORE = ['tcp 22 from 0.0.0.0/0', 'tcp 443 from 0.0.0.0/0'];
+const BEFORE = ['tcp 1521 from 0.0.0.0/0', 'tcp 22 from 0.0.0.0/0', 'tcp 443 from 0.0.0.0/0'];
 const REVERTED = ['tcp 22 from 10.0.0.0/8', 'tcp 443 from 0.0.0.0/0'];
 
 interface World {
@@ -183,7 +185,7 @@ beforeAll(async () => {
   ] as const)
     groups.set(
       `${acct}/${region}`,
-      await createGroup(await ec2In(acct, region), SSH_AND_HTTPS_WORLD, { name: 'web' }),
+      await createGroup(await ec2In(acct, region), OPENED_TO_THE_WORLD, { name: 'web' }),
     );
   world = {
     security,
@@ -382,7 +384,10 @@ it('an account in the observe OU: the plan on its incident, zero writes', async 
       status: 'planned',
       mode: 'observe',
       account: world.c,
-      revoked: [expect.objectContaining({ fromPort: 22, cidrIpv4: '0.0.0.0/0' })],
+      revoked: expect.arrayContaining([
+        expect.objectContaining({ fromPort: 1521, cidrIpv4: '0.0.0.0/0' }),
+        expect.objectContaining({ fromPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      ]),
     }),
   ]);
   process.stdout.write(
