@@ -2,6 +2,26 @@
  * Lambda: revert security groups to the policy, for a list of groups or for an incident.
  * Parse (zod, before any AWS call) -> decide (planner) -> act (one authorize, one revoke),
  * and with an incident, record every step on its timeline.
+ *
+ * Organization mode (FIRST_RESPONDER_ORGANIZATION set; docs/organization.md, "Modes"): only for
+ * an incident, and only in its event's member account and region, through the member role. The
+ * account's mode decides: `enforce` reverts; `observe` records the dry-run plan and changes
+ * nothing; `approve` reverts only with `approved: true`, else behaves as observe. Resources the
+ * request names in another account or region are refused.
+ *
+ * The runbook's two requests in organization mode:
+ * - scope check, before its approval step (changes and writes nothing):
+ *     request  {"incidentRecordArn": "<ARN or OpsItem ID>", "scopeOnly": true,
+ *               "involvedResources": [...] (optional)}
+ *     response {"ok": true, "dryRun": true, "results": [],
+ *               "mode": "enforce" | "approve" | "observe", "reason": "<one line>",
+ *               "accounts": [{"account", "region", "mode", "reason"}]}
+ *   `mode` is observe (fail closed) when the account cannot be placed or the incident's
+ *   place cannot be told (then `accounts` is empty).
+ * - the revert: {"incidentRecordArn", "involvedResources", "groupIds", "dryRun",
+ *               "approved": true | false | "true" | "false" (default false; true only after the
+ *               runbook's aws:approve step approved)}
+ *   response as in a single account, plus "mode", "account", "region".
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -10,7 +30,10 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createEc2Client } from './aws/ec2';
 import {
+  checkScope,
+  clientsOf,
   incompleteReason,
+  type ResponseDeps,
   invocationContext,
   revertForIncident,
 } from './respond/incident-response';
@@ -20,7 +43,9 @@ import { isIncomplete, type GroupResult, type RemediationLimits } from './policy
 import { deadlineOf, remediateGroups, type TimeBudget } from './respond/remediate';
 import { GROUP_ID } from './incident/targets';
 import type { SecurityGroupPolicy } from './policy/policy';
-import { ENV, limitsFromEnv, policyFromEnv } from './env';
+import { ENV, limitsFromEnv, organizationFromEnv, policyFromEnv } from './env';
+import { responderFromSettings } from './respond/organization';
+import type { ResponseMode } from './policy/scope';
 import { InputError } from './shared/errors';
 import { logger } from './shared/logger';
 import { booleanText, incidentOrOpsItem, parseRequestOrThrow, stringList } from './shared/requests';
@@ -35,11 +60,19 @@ const requestSchema = z
     // An incident record ARN, or an OpsItem ID under incidents.backend "opscenter".
     incidentRecordArn: z.union([z.literal(''), incidentOrOpsItem]).default(''),
     involvedResources: stringList(z.string(), 'a list of resource ARNs').default([]),
+    /** Organization mode, approve: the runbook's approval step approved. */
+    approved: booleanText.default(false),
+    /** Organization mode: answer the incident's mode only, change nothing. */
+    scopeOnly: booleanText.default(false),
   })
   .strict()
   .refine((r) => r.incidentRecordArn !== '' || r.groupIds.length > 0, {
     error: 'give groupIds (at least one security-group ID) or an incidentRecordArn',
     path: ['groupIds'],
+  })
+  .refine((r) => !r.scopeOnly || r.incidentRecordArn !== '', {
+    error: 'a scope check (scopeOnly) is for an incident: give its incidentRecordArn',
+    path: ['incidentRecordArn'],
   });
 
 export type ReverterRequest = z.input<typeof requestSchema>;
@@ -51,9 +84,22 @@ export interface ReverterResponse {
   readonly results: readonly GroupResult[];
   /** With an incident: the notes written on its timeline. */
   readonly notes?: readonly string[];
+  /** Organization mode (and every scope check): the mode the incident is handled in. */
+  readonly mode?: ResponseMode;
+  /** Organization mode: the event's member account and region, where it acted. */
+  readonly account?: string;
+  readonly region?: string;
+  /** A scope check: why that mode, and each account with its mode. */
+  readonly reason?: string;
+  readonly accounts?: readonly {
+    readonly account: string;
+    readonly region: string;
+    readonly mode: ResponseMode;
+    readonly reason: string;
+  }[];
 }
 
-export interface ReverterDeps {
+export interface ReverterDeps extends ResponseDeps {
   readonly ec2: EC2Client;
   readonly incidents: SSMIncidentsClient;
   /**
@@ -90,6 +136,13 @@ export function makeHandler(deps: ReverterDeps) {
     const policy = deps.policy();
     const limits = deps.limits();
     const req = parseRequest(event, limits);
+    const clients = clientsOf(deps);
+    const organization = clients.organization;
+    if (req.scopeOnly) {
+      const check = await checkScope(clients, req);
+      logger.info('scope check', { incidentRecordArn: req.incidentRecordArn, ...check });
+      return { dryRun: true, ok: true, results: [], ...check };
+    }
     const options = {
       policy,
       limits,
@@ -99,6 +152,10 @@ export function makeHandler(deps: ReverterDeps) {
     };
 
     if (req.incidentRecordArn === '') {
+      if (organization)
+        throw new InputError(
+          'request.incidentRecordArn: in organization mode the reverter acts for an incident only, whose event names the account and region; nothing was changed',
+        );
       const results = await remediateGroups(deps.ec2, req.groupIds, options);
       const ok = !results.some(isIncomplete);
       logger.info('reverter finished', { dryRun: req.dryRun, ok, statuses: statuses(results) });
@@ -106,24 +163,36 @@ export function makeHandler(deps: ReverterDeps) {
     }
 
     const outcome = await revertForIncident(
-      deps,
+      clients,
       {
         incidentRecordArn: req.incidentRecordArn,
         involvedResources: req.involvedResources,
         groupIds: req.groupIds,
+        approved: req.approved,
         ...invocationContext(context?.awsRequestId),
       },
       options,
     );
+    const scope = outcome.scope;
+    const where = scope
+      ? { mode: scope.decision.mode, account: scope.place.account, region: scope.place.region }
+      : {};
     logger.info('reverter finished', {
       incidentRecordArn: req.incidentRecordArn,
       dryRun: req.dryRun,
       ok: outcome.ok,
       statuses: statuses(outcome.results),
       notes: outcome.notes,
+      ...where,
     });
     if (!outcome.ok) throw new RemediationIncompleteError(incompleteReason(outcome));
-    return { dryRun: req.dryRun, ok: true, results: outcome.results, notes: outcome.notes };
+    return {
+      dryRun: req.dryRun || (scope !== undefined && !scope.changes),
+      ok: true,
+      results: outcome.results,
+      notes: outcome.notes,
+      ...where,
+    };
   };
 }
 
@@ -137,4 +206,8 @@ export const handler = makeHandler({
   ssm: createSsmClient(),
   policy: () => policyFromEnv(),
   limits: () => limitsFromEnv(),
+  organization: responderFromSettings(
+    () => organizationFromEnv(),
+    process.env[ENV.serviceName] || 'first-responder-reverter',
+  ),
 });

@@ -6,8 +6,9 @@
  */
 import * as z from 'zod';
 import { GROUP_STATUSES, type GroupResult } from '../policy/results';
-import { RESPONSE_MODES } from '../policy/scope';
+import { RESPONSE_MODES, type ResponseMode } from '../policy/scope';
 import { formatRule, ruleFromJson, type RuleJson } from '../policy/rules';
+import { arnPlace, placeName, type Place } from './place';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
 export const TIMELINE_EVENT_DATA_MAX = 12_000;
@@ -104,6 +105,9 @@ export interface RestoreDetails {
   readonly restoredEvents: readonly string[];
   readonly groups: readonly {
     readonly groupId: string;
+    /** Organization mode: the member account and region restored in. */
+    readonly account?: string;
+    readonly region?: string;
     readonly reauthorized: readonly RuleJson[];
     readonly revoked: readonly RuleJson[];
   }[];
@@ -135,14 +139,32 @@ export type TimelineRecord = z.infer<typeof timelineRecordSchema>;
 const list = (rules: readonly RuleJson[]) =>
   rules.map((r) => formatRule(ruleFromJson(r))).join(', ');
 
-/** One sentence a responder reads first. */
-export function summarize(result: GroupResult): string {
+/**
+ * Organization mode: where a record's group is and the mode it was handled in. Absent in a
+ * single-account deployment, whose records stay as they were.
+ */
+export interface RecordScope extends Place {
+  readonly mode: ResponseMode;
+  /** Why a plan was only recorded ("observe mode"); @default "dry run" */
+  readonly held?: string;
+}
+
+const scopeFields = (scope: RecordScope | undefined) =>
+  scope ? { account: scope.account, region: scope.region, mode: scope.mode } : {};
+
+/** One sentence a responder reads first; in organization mode it starts with "account/region". */
+export function summarize(result: GroupResult, scope?: RecordScope): string {
+  const sentence = summarizeGroup(result, scope?.held ?? 'dry run');
+  return scope ? `${placeName(scope)} ${sentence}` : sentence;
+}
+
+function summarizeGroup(result: GroupResult, held: string): string {
   const g = result.groupId;
   switch (result.status) {
     case 'remediated':
       return `${g}: revoked ${list(result.revoked) || 'nothing'}; authorized ${list(result.authorized) || 'nothing'}`;
     case 'planned':
-      return `${g} (dry run): would revoke ${list(result.revoked) || 'nothing'}; would authorize ${list(result.authorized) || 'nothing'}`;
+      return `${g} (${held}): would revoke ${list(result.revoked) || 'nothing'}; would authorize ${list(result.authorized) || 'nothing'}`;
     case 'compliant':
       return `${g}: already complies with the policy, nothing changed`;
     case 'exempt':
@@ -166,12 +188,14 @@ export function remediationRecord(
   result: GroupResult,
   pointer: LogPointer,
   fits: (eventData: string) => boolean = fitsTimeline,
+  scope?: RecordScope,
 ): string {
   const record: RemediationRecord = {
     kind: RECORD_KIND,
     version: 1,
-    summary: summarize(result),
+    summary: summarize(result, scope),
     groupId: result.groupId,
+    ...scopeFields(scope),
     status: result.status,
     ...(result.reason ? { reason: result.reason } : {}),
     revoked: [...result.revoked],
@@ -191,8 +215,9 @@ export function remediationRecord(
   const inLog: RecordInLog = {
     kind: RECORD_IN_LOG_KIND,
     version: 1,
-    summary: `${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
+    summary: `${scope ? `${placeName(scope)} ` : ''}${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
     groupId: result.groupId,
+    ...scopeFields(scope),
     status: result.status,
     revokedCount: result.revoked.length,
     authorizedCount: result.authorized.length,
@@ -210,6 +235,21 @@ export function noteRecord(
   return fits(text)
     ? text
     : JSON.stringify({ kind: NOTE_KIND, version: 1, summary: summary.slice(0, 4000) });
+}
+
+/**
+ * Where a record's group is, for `restore`: the record's own account and region (organization
+ * mode); else the region its resource reference names, else `fallbackRegion`. `account` is
+ * undefined for a single-account record: the group is in the incident's own account.
+ */
+export function recordPlace(
+  record: { readonly account?: string; readonly region?: string },
+  references: readonly string[],
+  fallbackRegion: string,
+): { readonly account?: string; readonly region: string } {
+  const referenced = references.map(arnPlace).find((p) => p !== undefined);
+  const region = record.region ?? referenced?.region ?? fallbackRegion;
+  return record.account ? { account: record.account, region } : { region };
 }
 
 /** Reads back what first-responder wrote; undefined for anything else on the timeline. */

@@ -15,9 +15,13 @@ import { FUNCTIONS } from '../../infra/functions';
 import { createEc2Client } from '../../handlers/aws/ec2';
 import { createIncidentsClient } from '../../handlers/aws/incidents';
 import { createSsmClient } from '../../handlers/aws/opsitems';
+import { createStsClient, MemberSessions } from '../../handlers/aws/member-session';
+import { createOrganizationsClient } from '../../handlers/aws/organizations';
 
 type AnyClient =
   | EC2Client
+  | ReturnType<typeof createStsClient>
+  | ReturnType<typeof createOrganizationsClient>
   | SSMIncidentsClient
   | ConfigServiceClient
   | IntakeClients[keyof IntakeClients]
@@ -32,6 +36,17 @@ const clients: (readonly [string, AnyClient])[] = [
   ['Incident Manager', createIncidentsClient()],
   ['AWS Config', createConfigClient()],
   ['SSM (OpsCenter)', createSsmClient()],
+  ['STS (organization mode)', createStsClient()],
+  ['Organizations (organization mode)', createOrganizationsClient()],
+  [
+    'EC2 in a member account (organization mode)',
+    new MemberSessions({ roleName: 'member', sts: createStsClient() }).ec2({
+      account: '222222222222',
+      region: 'us-east-1',
+      sessionName: 'fr-incident',
+      sourceIdentity: 'first-responder-reverter',
+    }),
+  ],
   ...(Object.entries(intake) as [string, AnyClient][]).map(([k, c]) => [`intake ${k}`, c] as const),
   ...(Object.entries(pager) as [string, AnyClient][]).map(([k, c]) => [`pager ${k}`, c] as const),
 ];

@@ -15,6 +15,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseRemediationRecord, type RemediationRecord } from '../../handlers/incident/timeline';
 import { described } from '../support/groups';
 
 export const INCIDENT_ARN =
@@ -78,6 +79,14 @@ export function written(m: ReturnType<typeof mockIncidents>): Record<string, unk
   return m
     .commandCalls(CreateTimelineEventCommand)
     .map((c) => JSON.parse(c.args[0].input.eventData!) as Record<string, unknown>);
+}
+
+/** The group records (first-responder/security-group) among the timeline events written. */
+export function writtenRecords(m: ReturnType<typeof mockIncidents>): RemediationRecord[] {
+  return written(m).flatMap((r) => {
+    const record = parseRemediationRecord(JSON.stringify(r));
+    return record ? [record] : [];
+  });
 }
 
 /** Every group the handler reads exists, with tcp 22 open to the world; writes succeed. */
