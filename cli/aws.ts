@@ -7,14 +7,22 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMContactsClient } from '@aws-sdk/client-ssm-contacts';
 import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { CommandIO, GetOutputType, MetadataBearer } from '@smithy/types';
+import type {
+  AwsCredentialIdentityProvider,
+  CommandIO,
+  GetOutputType,
+  MetadataBearer,
+} from '@smithy/types';
 import { clientSettings } from '../handlers/aws/clients';
+import { MemberSessions } from '../handlers/aws/member-session';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../handlers/shared/errors';
 
 export interface AwsOptions {
@@ -43,6 +51,10 @@ export interface AwsClients {
   cloudtrail(region?: string): CloudTrailClient;
   cloudformation(region?: string): CloudFormationClient;
   sts(region?: string): STSClient;
+  events(region?: string): EventBridgeClient;
+  organizations(region?: string): OrganizationsClient;
+  /** The same settings with other credentials: a role assumed in another account. */
+  withCredentials(credentials: AwsCredentialIdentityProvider): AwsClients;
 }
 
 type Ctor<C> = new (config: Record<string, unknown>) => C;
@@ -94,6 +106,11 @@ export function createAwsClients(options: AwsOptions = {}): AwsClients {
     cloudformation: (r) =>
       make(CloudFormationClient as Ctor<CloudFormationClient>, 'cloudformation', r),
     sts: (r) => make(STSClient as Ctor<STSClient>, 'sts', r),
+    events: (r) => make(EventBridgeClient as Ctor<EventBridgeClient>, 'events', r),
+    organizations: (r) =>
+      make(OrganizationsClient as Ctor<OrganizationsClient>, 'organizations', r),
+    withCredentials: (credentials) =>
+      createAwsClients({ ...options, clientConfig: { ...options.clientConfig, credentials } }),
   };
 }
 
@@ -142,6 +159,8 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   CloudTrailClient: 'cloudtrail',
   CloudFormationClient: 'cloudformation',
   STSClient: 'sts',
+  EventBridgeClient: 'events',
+  OrganizationsClient: 'organizations',
 };
 
 /** Any SDK v3 client, and any of its commands with the output it resolves to. */
@@ -267,4 +286,47 @@ export function clientsFromArgs(values: {
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.region ? { region: values.region } : {}),
   });
+}
+
+/** Organization mode: the default role the CLI assumes in a member account (--role). */
+export const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
+
+/**
+ * The same clients in another account, through a role assumed there (the session named after
+ * what the command does). Assumed at once, so that a refusal comes before anything changes: it
+ * throws AwsAccessError, starting with `why`, saying what to do.
+ */
+export async function clientsInAccount(
+  clients: AwsClients,
+  target: {
+    readonly account: string;
+    /** @default DEFAULT_MEMBER_ROLE */
+    readonly roleName?: string;
+    /** RoleSessionName: what CloudTrail shows in the member account. */
+    readonly sessionName: string;
+    /** Why the command acts there, the start of the refusal's sentence. */
+    readonly why: string;
+  },
+): Promise<AwsClients> {
+  const sessions = new MemberSessions({
+    roleName: target.roleName ?? DEFAULT_MEMBER_ROLE,
+    sts: clients.sts(),
+  });
+  // No source identity: the CLI's roles (OrganizationAccountAccessRole) do not trust
+  // sts:SetSourceIdentity; the session name names what was done.
+  const member = {
+    account: target.account,
+    region: clients.region ?? '',
+    sessionName: target.sessionName,
+  };
+  try {
+    await sessions.credentialsFor(member);
+  } catch (err) {
+    const role = sessions.roleArn(target.account);
+    throw new AwsAccessError(
+      `${target.why}; could not assume ${role} (${firstLine(errorMessage(err))}): pass --role NAME of a role you may assume in ${target.account}, or use credentials for ${target.account}. Nothing was changed.`,
+      { cause: err },
+    );
+  }
+  return clients.withCredentials(() => sessions.credentialsFor(member));
 }

@@ -22,6 +22,8 @@ const load = {
   drill: () => require('./commands/drill') as typeof import('./commands/drill'),
   plan: () => require('./commands/plan') as typeof import('./commands/plan'),
   preflight: () => require('./commands/preflight') as typeof import('./commands/preflight'),
+  preflightOrganization: () =>
+    require('./commands/preflight-organization') as typeof import('./commands/preflight-organization'),
   restore: () => require('./commands/restore') as typeof import('./commands/restore'),
   start: () => require('./commands/start') as typeof import('./commands/start'),
   validate: () => require('./commands/validate') as typeof import('./commands/validate'),
@@ -88,7 +90,7 @@ const drill = defineCommand({
   summary:
     "replay events through the patterns, the intake's decision and the configuration, and show what would happen (offline)",
   description:
-    'Replay events through the detection patterns, the intake\'s own decision and the configuration, and show for each which rule matches, whether the intake opens an incident, appends to the one already open or opens none (with the reason and the dedupe key), who is engaged in which order and what the runbook would decide. Security groups are judged on the --groups snapshots by the reverter\'s planner. Offline. Exits 1 when an event would not open the incident it should. --json prints {"events":[{"file","detection","decision","reason","dedupeKey","incident"}]}.',
+    'Replay events through the detection patterns, the intake\'s own decision and the configuration, and show for each which rule matches, whether the intake opens an incident, appends to the one already open or opens none (with the reason and the dedupe key), who is engaged in which order and what the runbook would decide. Security groups are judged on the --groups snapshots by the reverter\'s planner. With an organization: section, each event\'s account and region are shown with the account\'s mode (enforce, approve or observe; from --accounts) and what the runbook would do in it. Offline. Exits 1 when an event would not open the incident it should. --json prints {"events":[{"file","detection","decision","reason","dedupeKey","incident"}]}, with "account", "region" and "mode" in organization mode.',
   options: {
     config: CONFIG,
     events: {
@@ -96,23 +98,42 @@ const drill = defineCommand({
       value: 'DIR',
       description:
         'a directory of events, one JSON file each, optionally with expectations.json (see examples/events/README.md)',
-      ...example('events'),
+      defaultText: 'examples/events; examples/organization-events with an organization: section',
     },
     groups: {
       type: 'string',
       value: 'FILE',
       description:
         "the security groups as they are after the events, judged by the intake and planned by the runbooks, from 'aws ec2 describe-security-groups --output json'",
-      ...example('security-groups.json'),
+      defaultText:
+        'examples/security-groups.json; examples/organization-security-groups.json with an organization: section',
+    },
+    accounts: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'organization mode: where each account sits, {"ACCOUNT": ["ou-…", …, "r-…"]}, its parents from the nearest OU to the root as Organizations ListParents returns them; an account not in it is observed (fail closed)',
+      defaultText: 'examples/organization-accounts.json with an organization: section',
     },
     json: JSON_OUTPUT,
   },
   run(values) {
-    const { drillJson, loadDrillEvents, renderDrill, runDrill } = load.drill();
+    const {
+      drillJson,
+      exampleDrillInputs,
+      loadDrillEvents,
+      loadPlacements,
+      renderDrill,
+      runDrill,
+    } = load.drill();
+    const config = load.config().loadConfig(values.config);
+    const examples = exampleDrillInputs(join(ROOT, 'examples'), config);
+    const accounts = values.accounts ?? examples.accounts;
     const report = runDrill({
-      config: load.config().loadConfig(values.config),
-      events: loadDrillEvents(values.events),
-      groups: load.plan().readDescribeFile(values.groups),
+      config,
+      events: loadDrillEvents(values.events ?? examples.events),
+      groups: load.plan().readDescribeFile(values.groups ?? examples.groups),
+      ...(accounts !== undefined ? { placements: loadPlacements(accounts) } : {}),
     });
     print(values.json ? JSON.stringify(drillJson(report), null, 2) : renderDrill(report));
     return Promise.resolve(report.ok ? 0 : 1);
@@ -150,25 +171,47 @@ const preflight = defineCommand({
   summary:
     'check, read-only, what the deployment relies on in the account, with the fix for each failure (live)',
   description:
-    'Check, read-only, what the deployment relies on in the account (Incident Manager onboarded, contact channels activated, GuardDuty, AWS Config, CloudTrail, the stacks) and print a checklist with the fix for each failure. Calls AWS; changes nothing. Exits 1 when a check fails.',
-  options: { config: CONFIG, json: JSON_OUTPUT, ...AWS_OPTIONS },
+    "Check, read-only, what the deployment relies on in the account (Incident Manager onboarded, contact channels activated, GuardDuty, AWS Config, CloudTrail, the stacks) and print a checklist with the fix for each failure. With --organization, run from the security account, check organization mode instead: the organization, trusted access for StackSets, the delegated administrators (StackSets, GuardDuty, Config), the central bus and its policy, the member StackSets' instances per account and region, and the target OUs; a check AWS answers only in the management account is reported as not checked here, with what to run there. Calls AWS; changes nothing. Exits 1 when a check fails.",
+  options: {
+    config: CONFIG,
+    organization: {
+      type: 'boolean',
+      description:
+        "check organization mode from the security account (the configuration's organization: section; docs/organization.md)",
+    },
+    json: JSON_OUTPUT,
+    ...AWS_OPTIONS,
+  },
   async run(values) {
     const { clientsFromArgs, explained } = load.aws();
     const { renderPreflight, runPreflight } = load.preflight();
     const clients = clientsFromArgs(values);
     const config = load.config().loadConfig(values.config);
-    const report = await explained(clients, () => runPreflight({ clients, config }));
+    const report = await explained(clients, () =>
+      values.organization
+        ? load.preflightOrganization().runOrganizationPreflight({ clients, config })
+        : runPreflight({ clients, config }),
+    );
     print(values.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
     return report.ok ? 0 : 1;
   },
 });
+
+/** The role the live commands assume in a member account (organization mode). */
+const MEMBER_ROLE = {
+  type: 'string',
+  value: 'NAME',
+  default: 'OrganizationAccountAccessRole', // DEFAULT_MEMBER_ROLE in cli/aws.ts (not loaded for --help)
+  description:
+    "organization mode: the IAM role to assume in a member account (your credentials must be allowed to assume it; Organizations' default role trusts only the management account, see docs/organization.md)",
+} as const satisfies OptionSpec;
 
 const validate = defineCommand({
   name: 'validate',
   summary:
     'GuardDuty sample findings through incident, engagement and runbook, timed; --tripwire also opens a temporary group and times its revert (live; creates and deletes resources)',
   description:
-    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
+    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. In organization mode, --account ID --tripwire runs the tripwire in that member account through --role, and waits for its incident in the security account with your own credentials; sample findings are then not generated (GuardDuty makes them only for the administrator's own account). Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
   options: {
     config: CONFIG,
     timeout: {
@@ -192,12 +235,27 @@ const validate = defineCommand({
       value: 'VPC',
       description: "the VPC of the tripwire's temporary group (with --tripwire)",
     },
+    account: {
+      type: 'string',
+      value: 'ID',
+      description:
+        'organization mode: run the tripwire in this member account (with --tripwire, and --vpc-id a VPC there)',
+      defaultText: 'the account of your credentials',
+    },
+    role: MEMBER_ROLE,
     json: JSON_OUTPUT,
     ...AWS_OPTIONS,
   },
   async run(values) {
     if (values.tripwire !== (values['vpc-id'] !== undefined))
       throw new UsageError('--tripwire needs --vpc-id VPC, the VPC of the temporary group');
+    const account = values.account;
+    if (account !== undefined && !/^\d{12}$/.test(account))
+      throw new UsageError(`--account: got ${JSON.stringify(account)}; a 12-digit account ID`);
+    if (account !== undefined && !values.tripwire)
+      throw new UsageError(
+        "--account runs the tripwire in a member account: give --tripwire --vpc-id VPC (a VPC there); GuardDuty sample findings are made only for the administrator's own account",
+      );
     const timeoutMs = seconds('--timeout', values.timeout, 3600) * 1000;
     const intervalMs = seconds('--interval', values.interval, 300) * 1000;
     const { clientsFromArgs, explained } = load.aws();
@@ -211,6 +269,7 @@ const validate = defineCommand({
         timeoutMs,
         intervalMs,
         ...(values['vpc-id'] ? { tripwireVpcId: values['vpc-id'] } : {}),
+        ...(account !== undefined ? { member: { account, roleName: values.role } } : {}),
       }),
     );
     print(values.json ? JSON.stringify(report, null, 2) : renderValidate(report));
@@ -222,7 +281,7 @@ const restore = defineCommand({
   name: 'restore',
   summary: 'undo a remediation from its record on the incident or OpsItem (live)',
   description:
-    'Undo a remediation from its record on the incident (or, under incidents.backend opscenter, on the OpsItem): re-authorize what was revoked and revoke what was authorized (authorizing first). Give --incident or --ops-item, exactly one. Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
+    'Undo a remediation from its record on the incident (or, under incidents.backend opscenter, on the OpsItem): re-authorize what was revoked and revoke what was authorized (authorizing first). Give --incident or --ops-item, exactly one. In organization mode a record names its member account and region: restore acts there through --role, and refuses, changing nothing, when it cannot assume it. Shows the plan and asks before it changes anything. Calls AWS and changes security groups. Exits 1 when a group could not be restored, or when the change was not confirmed.',
   options: {
     incident: {
       type: 'string',
@@ -242,6 +301,7 @@ const restore = defineCommand({
       description: 'only this security group',
       defaultText: 'every group with a record on the incident or OpsItem',
     },
+    role: MEMBER_ROLE,
     'dry-run': { type: 'boolean', description: 'show the plan and change nothing' },
     yes: {
       type: 'boolean',
@@ -263,6 +323,7 @@ const restore = defineCommand({
         ...(values.incident !== undefined ? { incidentArn: values.incident } : {}),
         ...(values['ops-item'] !== undefined ? { opsItemId: values['ops-item'] } : {}),
         ...(values.group ? { groupId: values.group } : {}),
+        roleName: values.role,
         yes: values.yes,
         dryRun: values['dry-run'],
         ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),

@@ -6,12 +6,19 @@
  * runbook runs, and what that runbook would decide. Security groups are judged on snapshots
  * (`--groups`, DescribeSecurityGroups output) by the same planner the deployed intake runs.
  * Every decision comes from the same code the deployed functions run.
+ *
+ * Organization mode (a configuration with `organization:`): events come from many accounts and
+ * regions; each event's account is placed in the organization from an offline placement file
+ * (what Organizations ListParents returns, `--accounts`) and gets its mode from the same scope
+ * resolver the functions run (enforce, approve or observe; an account that cannot be placed is
+ * observed). The drill shows where the runbook would act and what it would do in that mode.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { InputError } from '../../handlers/shared/errors';
+import { resolveMode, RESPONSE_MODES, type ResponseMode } from '../../handlers/policy/scope';
 import { readTextFile } from '../../handlers/shared/text-file';
 import { parseOrThrow, ValidationError } from '../../handlers/shared/validation';
 import { findingFacts, revertDecision, summarizeFinding } from '../../handlers/incident/guardduty';
@@ -37,6 +44,8 @@ import {
   type IncidentBackendId,
 } from '../../infra/config';
 import { severityOfImpact } from '../../handlers/incident/opsitem';
+import { ORGANIZATION_ROOT_ID, ORGANIZATIONAL_UNIT_ID } from '../../infra/aws-constraints';
+import { memberRoleNameOf, type OrganizationConfig } from '../../infra/config-organization';
 import { detectionPatterns, ruleNameOf } from '../../infra/detection-patterns';
 import { RUNBOOK_FUNCTIONS } from '../../infra/runbooks';
 import { contactsOf, type ContactSummary } from '../../infra/constructs/on-call-summary';
@@ -51,6 +60,17 @@ export interface DrillEvent {
   readonly expected?: readonly DetectionId[];
   /** What the intake should decide, per detection; undefined: not checked. */
   readonly expectedDecisions?: Partial<Record<DetectionId, IntakeVerdict>>;
+  /** Organization mode: the mode the event's account should get; undefined: not checked. */
+  readonly expectedMode?: ResponseMode;
+}
+
+/** Organization mode: where a runbook acts for one event, and in which mode. */
+export interface DrillPlace {
+  readonly account: string;
+  readonly region: string;
+  readonly mode: ResponseMode;
+  /** Why this mode, from the scope resolver. */
+  readonly reason: string;
 }
 
 /** What the intake decides for one event and one detection that matched it. */
@@ -90,6 +110,8 @@ export interface DrillIncident {
   readonly response: readonly string[];
   /** Security-group events: the reverter's dry-run plan on the bundled example groups. */
   readonly plans?: readonly GroupPlanJson[];
+  /** Organization mode: the account and region acted in, and the mode. */
+  readonly place?: DrillPlace;
 }
 
 export interface DrillOutcome {
@@ -136,17 +158,20 @@ export function loadDrillEvents(dir: string): DrillEvent[] {
     const entry = manifest?.[file];
     const expected = Array.isArray(entry) ? entry : entry?.detections;
     const decisions = Array.isArray(entry) ? undefined : entry?.decisions;
+    const mode = Array.isArray(entry) ? undefined : entry?.mode;
     return {
       file,
       event,
       ...(expected ? { expected } : {}),
       ...(decisions ? { expectedDecisions: decisions } : {}),
+      ...(mode ? { expectedMode: mode } : {}),
     };
   });
 }
 
 // Which detections each event file should open, as a list, or with the intake's decision per
-// detection: {"file.json": ["rootActivity"]} or {"file.json": {"detections": [...], "decisions": {...}}}.
+// detection: {"file.json": ["rootActivity"]} or {"file.json": {"detections": [...], "decisions": {...}}},
+// and in organization mode the mode of the event's account: {..., "mode": "observe"}.
 const detectionId = z.enum(DETECTION_IDS, { error: `valid: ${DETECTION_IDS.join(', ')}` });
 const detections = z.array(detectionId, { error: 'a list of detection IDs' });
 const manifestSchema = z.record(
@@ -162,9 +187,13 @@ const manifestSchema = z.record(
             z.enum(['open', 'append', 'none'], { error: 'valid: open, append, none' }),
           )
           .optional(),
+        mode: z.enum(RESPONSE_MODES, { error: `valid: ${RESPONSE_MODES.join(', ')}` }).optional(),
       }),
     ],
-    { error: 'a list of detection IDs, or {"detections": [...], "decisions": {...}}' },
+    {
+      error:
+        'a list of detection IDs, or {"detections": [...], "decisions": {...}, "mode": "enforce" | "approve" | "observe"}',
+    },
   ),
   { error: 'an object: event file name -> the detections it should open' },
 );
@@ -282,11 +311,122 @@ export function replayDedupe(
   }
 }
 
+/** Organization mode: where each account sits, as Organizations ListParents walks it. */
+export interface Placements {
+  /** Where they come from, named when an account is not among them. */
+  readonly source: string;
+  /** Account ID -> its parents, from the nearest OU up to the root. */
+  readonly parents: ReadonlyMap<string, readonly string[]>;
+}
+
+const OU_OR_ROOT = new RegExp(`${ORGANIZATIONAL_UNIT_ID.source}|${ORGANIZATION_ROOT_ID.source}`);
+const placementsSchema = z.record(
+  z.string().regex(/^\d{12}$/),
+  z
+    .array(z.string().regex(OU_OR_ROOT, { error: 'an OU ID (ou-…) or the root ID (r-…)' }), {
+      error: 'the parents, from the nearest OU to the root: ["ou-ab12-34cd5678", "r-ab12"]',
+    })
+    .min(1, { error: 'list the parents, ending with the root ID' })
+    .refine((ids) => ORGANIZATION_ROOT_ID.test(ids.at(-1) ?? ''), {
+      error: 'end with the root ID (r-…): ListParents walks up to the root',
+    }),
+  {
+    // zod reports a bad key as invalid_key, with its own message lost: say it here.
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? 'each key is a 12-digit account ID (quoted, as JSON keys are)'
+        : issue.code === 'invalid_type'
+          ? 'an object: account ID -> its parents, from the nearest OU to the root'
+          : undefined,
+  },
+);
+
+/** Reads a placement file: {"222222222222": ["ou-ab12-sandbox1", "r-ab12"], ...}. */
+export function loadPlacements(path: string): Placements {
+  const parsed = parseOrThrow(placementsSchema, readJson(path), 'accounts', `${path}: `);
+  return { source: basename(path), parents: new Map(Object.entries(parsed)) };
+}
+
+/** What the drill replays by default: the organization set when the configuration has one. */
+export function exampleDrillInputs(
+  examples: string,
+  config: Pick<FirstResponderConfig, 'organization'>,
+): { readonly events: string; readonly groups: string; readonly accounts?: string } {
+  return config.organization
+    ? {
+        events: join(examples, 'organization-events'),
+        groups: join(examples, 'organization-security-groups.json'),
+        accounts: join(examples, 'organization-accounts.json'),
+      }
+    : { events: join(examples, 'events'), groups: join(examples, 'security-groups.json') };
+}
+
+/**
+ * Where a response acts for an event: a GuardDuty finding reaches the administrator's bus with
+ * the member's account and region in its detail; every other event names them in its envelope
+ * (kept when a member forwards it to the central bus).
+ */
+export function actingIn(
+  detection: DetectionId,
+  event: Json,
+): { readonly account: string; readonly region: string } {
+  const account = str(event.account) ?? '';
+  const region = str(event.region) ?? '';
+  if (detection !== 'guardDutyFinding') return { account, region };
+  const f = findingFacts(event);
+  return { account: f.account ?? account, region: f.region ?? region };
+}
+
+/** The account's mode, placed from `placements`; an account not among them is observed. */
+export function scopeOf(
+  org: OrganizationConfig,
+  placements: Placements | undefined,
+  where: { readonly account: string; readonly region: string },
+): DrillPlace {
+  const parents = placements?.parents.get(where.account);
+  const scope = resolveMode(
+    org,
+    where.account,
+    parents
+      ? { found: true, parents }
+      : {
+          found: false,
+          reason: placements
+            ? `not in ${placements.source}`
+            : 'no placement file was given (--accounts)',
+        },
+  );
+  return { ...where, mode: scope.mode, reason: scope.reason };
+}
+
+/** What a runbook that would change something does in the account's mode. */
+export function modeAction(org: OrganizationConfig, prefix: string, place: DrillPlace): string {
+  const at = `${place.account}/${place.region}`;
+  switch (place.mode) {
+    case 'enforce':
+      return `enforce: the runbook makes these changes in ${at} through the member role ${memberRoleNameOf(org, prefix)}.`;
+    case 'approve': {
+      const a = org.approval;
+      const who = a
+        ? `${a.approverArns.join(', ')} (${a.minRequiredApprovals} approval${a.minRequiredApprovals === 1 ? '' : 's'} needed) through ${a.notificationTopicArn}`
+        : 'the approvers';
+      return `approve: the runbook asks ${who}, and makes these changes in ${at} once approved; rejected, or unanswered within ${a?.timeoutSeconds ?? '?'} seconds, it changes nothing.`;
+    }
+    case 'observe':
+      return `observe: the runbook records this plan on the incident and changes nothing in ${at}.`;
+  }
+}
+
 export interface DrillInput {
   readonly config: FirstResponderConfig;
   readonly events: readonly DrillEvent[];
   /** The groups the reverter's dry run is shown on (describe-security-groups output). */
   readonly groups: readonly SecurityGroup[];
+  /**
+   * Organization mode: where each account sits. @default none: every account is observed, as
+   * one whose lookup failed
+   */
+  readonly placements?: Placements;
 }
 
 export function runDrill(input: DrillInput): DrillReport {
@@ -297,14 +437,18 @@ export function runDrill(input: DrillInput): DrillReport {
   const byId = new Map(input.groups.map((g) => [g.GroupId, g]));
   const verdicts = groupVerdicts(input.groups, config.policy);
   const records = new Map<string, DedupeRecord>();
+  const org = config.organization;
 
   const outcomes = input.events.map((e): DrillOutcome => {
     const matched = DETECTION_IDS.filter((id) => matchesPattern(patterns.get(id)!, e.event));
     const incidents = matched.map((detection): DrillIncident => {
       const plan = plans.find((p) => p.detection === detection)!;
       const intake = intakeFor(detection, plan.impact);
+      const place = org ? scopeOf(org, input.placements, actingIn(detection, e.event)) : undefined;
       const response: string[] = [];
       let groupPlans: GroupPlanJson[] | undefined;
+      /** Whether the runbook would change something (what the mode decides on). */
+      let changes = false;
       if (intake.decision !== 'open') {
         // Nobody is paged and no runbook starts.
       } else if (plan.runbook === 'root-activity-triage') {
@@ -314,6 +458,7 @@ export function runDrill(input: DrillInput): DrillReport {
         const min = config.remediation.guardDutyRevertMinSeverity;
         const decision = revertDecision(finding, min === 'never' ? undefined : min);
         response.push(summarizeFinding(finding));
+        changes = !finding.sample && decision.revert;
         response.push(
           finding.sample
             ? 'Sample finding: the runbook records that the pipeline works and changes nothing.'
@@ -338,8 +483,10 @@ export function runDrill(input: DrillInput): DrillReport {
               `${unknown.join(', ')}: not among the example groups; the reverter reads it live.`,
             );
           groupPlans = planGroups(known, config.policy);
+          changes = unknown.length > 0 || groupPlans.some((p) => p.status === 'noncompliant');
         }
       }
+      if (org && place && changes) response.push(modeAction(org, config.app.prefix, place));
       return {
         detection,
         intake,
@@ -353,6 +500,7 @@ export function runDrill(input: DrillInput): DrillReport {
         invokes: RUNBOOK_FUNCTIONS[plan.runbook],
         response,
         ...(groupPlans ? { plans: groupPlans } : {}),
+        ...(place ? { place } : {}),
       };
     });
     const mismatch = mismatchOf(e, matched, incidents);
@@ -417,6 +565,10 @@ export function runDrill(input: DrillInput): DrillReport {
   notes.push(
     "At deploy the security-group rule also ignores the app's own remediation roles, so its own changes open no incident.",
   );
+  if (org)
+    notes.push(
+      `Organization mode: each account's mode comes from organization.targets and where the account sits (${input.placements ? input.placements.source : 'no placement file'}, what Organizations ListParents returns); an account that cannot be placed is observed, never enforced.`,
+    );
   return { outcomes, ok: outcomes.every((o) => o.verdict === 'as expected'), notes };
 }
 
@@ -445,6 +597,15 @@ function mismatchOf(
       why: `the intake decides ${i.intake.decision} for ${i.detection}, expected ${want}`,
     };
   }
+  if (e.expectedMode)
+    for (const i of incidents)
+      if (i.place?.mode !== e.expectedMode)
+        return {
+          verdict: 'unexpected',
+          why: i.place
+            ? `account ${i.place.account} is in ${i.place.mode} mode, expected ${e.expectedMode}`
+            : `mode ${e.expectedMode} expected, but the configuration has no organization section`,
+        };
   return undefined;
 }
 
@@ -460,6 +621,9 @@ export function drillJson(report: DrillReport) {
         ...(i.intake.dedupeKey ? { dedupeKey: i.intake.dedupeKey } : {}),
         ...(i.intake.appendsTo ? { appendsTo: i.intake.appendsTo } : {}),
         ...(i.intake.incident ? { incident: i.intake.incident } : {}),
+        ...(i.place
+          ? { account: i.place.account, region: i.place.region, mode: i.place.mode }
+          : {}),
       })),
     ),
     ok: report.ok,
@@ -482,6 +646,10 @@ export function renderDrill(report: DrillReport): string {
     for (const inc of o.incidents) {
       const key = inc.intake.dedupeKey ? ` [dedupe key ${inc.intake.dedupeKey}]` : '';
       lines.push(`    rule ${inc.rule} -> intake${key}`);
+      if (inc.place)
+        lines.push(
+          `      in ${inc.place.account}/${inc.place.region}, mode ${inc.place.mode}: ${inc.place.reason}`,
+        );
       if (inc.intake.decision === 'none') {
         lines.push(`      no incident: ${inc.intake.reason}`);
         continue;
@@ -525,6 +693,13 @@ export function renderDrill(report: DrillReport): string {
       0,
     );
   for (const n of report.notes) lines.push(`note: ${n}`);
+  const modes = report.outcomes.flatMap((o) =>
+    o.incidents.filter((i) => i.intake.decision === 'open' && i.place).map((i) => i.place!.mode),
+  );
+  if (modes.length)
+    lines.push(
+      `modes of the incidents that open: ${RESPONSE_MODES.map((m) => `${modes.filter((x) => x === m).length} ${m}`).join(', ')}`,
+    );
   lines.push(
     `${report.outcomes.length} events: ${decided('open')} incidents would open, ${decided('append')} repeats appended, ${decided('none')} judged harmless; ${count('as expected')} as expected, ${count('missed')} missed, ${count('unexpected')} unexpected`,
   );

@@ -34,15 +34,18 @@ import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infr
 import { ROOT_CONSOLE_SIGN_IN_REGION } from '../../patterns';
 import { accessProblem, call, explainAccess, whoAmI, type AwsClients } from '../aws';
 
-export type CheckStatus = 'pass' | 'fail' | 'warn';
+/** `unchecked`: AWS answers the question only elsewhere (the management account); not a failure. */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'unchecked';
 
 export interface Check {
   readonly name: string;
   readonly status: CheckStatus;
   /** What was found, in a sentence. */
   readonly detail: string;
-  /** How to fix a failure or warning. */
+  /** How to fix a failure or warning, or how to check it where AWS answers. */
   readonly fix?: string;
+  /** One line per item, when the check covers many (stack instances per account and region). */
+  readonly items?: readonly string[];
 }
 
 export interface PreflightReport {
@@ -60,7 +63,7 @@ export interface PreflightOptions {
   readonly config: FirstResponderConfig;
 }
 
-interface Context {
+export interface Context {
   readonly clients: AwsClients;
   readonly config: FirstResponderConfig;
   readonly region: string;
@@ -83,13 +86,8 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   const me = await whoAmI(clients, region);
   const ctx: Context = { clients, config, region, account: me.account };
   const checks: Check[] = [];
-  if (config.app.account && config.app.account !== me.account)
-    checks.push({
-      name: 'Credentials for the app account',
-      status: 'fail',
-      detail: `your credentials are for account ${me.account}; the configuration deploys to ${config.app.account}`,
-      fix: `use a profile for account ${config.app.account} (--profile)`,
-    });
+  const mismatch = accountMismatch(config, me.account);
+  if (mismatch) checks.push(mismatch);
   const list = config.incidents.backend === 'opscenter' ? OPSCENTER_CHECKS : CHECKS;
   for (const [name, check] of list) checks.push(await guarded(name, () => check(ctx)));
   return {
@@ -103,7 +101,10 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
 }
 
 /** A check that cannot run fails with the reason; missing credentials stop everything. */
-async function guarded(name: string, check: () => Promise<Omit<Check, 'name'>>): Promise<Check> {
+export async function guarded(
+  name: string,
+  check: () => Promise<Omit<Check, 'name'>>,
+): Promise<Check> {
   try {
     return { name, ...(await check()) };
   } catch (err) {
@@ -121,6 +122,17 @@ async function guarded(name: string, check: () => Promise<Omit<Check, 'name'>>):
 }
 
 type CheckFn = (ctx: Context) => Promise<Omit<Check, 'name'>>;
+
+/** The check of the credentials' account against app.account, when they differ. */
+export function accountMismatch(config: FirstResponderConfig, account: string): Check | undefined {
+  if (!config.app.account || config.app.account === account) return undefined;
+  return {
+    name: 'Credentials for the app account',
+    status: 'fail',
+    detail: `your credentials are for account ${account}; the configuration deploys to ${config.app.account}`,
+    fix: `use a profile for account ${config.app.account} (--profile)`,
+  };
+}
 
 async function replicationSet(ctx: Context): Promise<Omit<Check, 'name'>> {
   const incidents = ctx.clients.incidents(ctx.region);
@@ -383,7 +395,7 @@ async function describeStack(
   }
 }
 
-async function stackCheck(
+export async function stackCheck(
   ctx: Context,
   name: string,
   region: string,
@@ -681,7 +693,12 @@ const OPSCENTER_CHECKS: readonly (readonly [string, CheckFn])[] = [
   ...CHECKS.filter(([, check]) => !INCIDENT_MANAGER_ONLY.includes(check)),
 ];
 
-const MARK: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
+const MARK: Record<CheckStatus, string> = {
+  pass: 'PASS',
+  warn: 'WARN',
+  fail: 'FAIL',
+  unchecked: '----',
+};
 
 export function renderPreflight(report: PreflightReport): string {
   const width = Math.max(...report.checks.map((c) => c.name.length));
@@ -691,12 +708,13 @@ export function renderPreflight(report: PreflightReport): string {
   ];
   for (const c of report.checks) {
     lines.push(`  ${MARK[c.status]}  ${c.name.padEnd(width)}  ${c.detail}`);
+    for (const item of c.items ?? []) lines.push(`        ${' '.repeat(width)}    ${item}`);
     if (c.fix) lines.push(`        ${' '.repeat(width)}  fix: ${c.fix}`);
   }
   const count = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
   lines.push(
     '',
-    `${count('pass')} passed, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}, ${count('fail')} failed${report.ok ? '' : ': fix the failures above, then run preflight again'}`,
+    `${count('pass')} passed, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}, ${count('unchecked') ? `${count('unchecked')} could not be checked here, ` : ''}${count('fail')} failed${report.ok ? '' : ': fix the failures above, then run preflight again'}`,
   );
   return lines.join('\n');
 }

@@ -6,8 +6,13 @@
  * shows the plan and asks before changing anything (--yes skips the question), applies it with
  * the reverter's own applyPlan (authorize first: the group never allows less than either state),
  * checks the result, and writes a note on the incident saying who restored what, and when.
+ *
+ * Organization mode: a record names the member account and region of its group. Restore acts
+ * there by assuming --role in that account (the session named after the incident), and refuses,
+ * before changing anything, when it cannot. Records without an account are the CLI's own account.
  */
 import { createInterface } from 'node:readline/promises';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { applyPlan, describeGroup, describeRules } from '../../handlers/aws/ec2';
 import {
   IncidentNotFoundError,
@@ -40,7 +45,7 @@ import {
   type RuleJson,
 } from '../../handlers/policy/rules';
 import { AwsCallError, errorMessage, InputError } from '../../handlers/shared/errors';
-import { whoAmI, type AwsClients } from '../aws';
+import { clientsInAccount, whoAmI, type AwsClients } from '../aws';
 
 export type GroupRestoreStatus =
   /** The plan, before it is applied (or with --dry-run). */
@@ -56,6 +61,8 @@ export type GroupRestoreStatus =
 
 export interface GroupRestore {
   readonly groupId: string;
+  /** Organization mode: the member account of the group, from its record. */
+  readonly account?: string;
   readonly region: string;
   /** The timeline event holding the record. */
   readonly eventId: string;
@@ -108,6 +115,44 @@ export interface RestoreOptions {
   readonly showPlan?: (report: RestoreReport) => void;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * The role to assume in a record's account when it is not the CLI's own.
+   * @default "OrganizationAccountAccessRole" (DEFAULT_MEMBER_ROLE)
+   */
+  readonly roleName?: string;
+}
+
+/**
+ * EC2 in a record's account and region: the CLI's own credentials for its own account (and for
+ * records that name none), else the role assumed there, once per account.
+ */
+class GroupAccounts {
+  private caller?: Promise<string>;
+  private readonly members = new Map<string, Promise<AwsClients>>();
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly roleName: string | undefined,
+    /** Names the incident in the member account's CloudTrail. */
+    private readonly sessionName: string,
+  ) {}
+
+  async ec2(account: string | undefined, region: string): Promise<EC2Client> {
+    if (account === undefined) return this.clients.ec2(region);
+    this.caller ??= whoAmI(this.clients).then((me) => me.account);
+    const caller = await this.caller;
+    if (account === caller) return this.clients.ec2(region);
+    let member = this.members.get(account);
+    if (!member) {
+      member = clientsInAccount(this.clients, {
+        account,
+        ...(this.roleName !== undefined ? { roleName: this.roleName } : {}),
+        sessionName: this.sessionName,
+        why: `the record of this group is for account ${account}, and your credentials are for ${caller}`,
+      });
+      this.members.set(account, member);
+    }
+    return (await member).ec2(region);
+  }
 }
 
 interface TimelineEntry {
@@ -177,8 +222,14 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
   const entries = [...chosen, ...chosenLogOnly].sort(
     (a, b) => (b.eventTime?.getTime() ?? 0) - (a.eventTime?.getTime() ?? 0),
   );
+  const accounts = new GroupAccounts(
+    clients,
+    options.roleName,
+    `fr-restore-${store.id.slice(store.id.lastIndexOf('/') + 1)}`,
+  );
   const groups: GroupRestore[] = [];
-  for (const e of entries) groups.push(await planRestore(clients, e, region, restored, store.noun));
+  for (const e of entries)
+    groups.push(await planRestore(accounts, e, region, restored, store.noun));
 
   const planned = () => groups.filter((g) => g.status === 'planned');
   // Not ok: a group that could not be restored, or nothing left that restore could act on.
@@ -214,7 +265,8 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
   }
 
   for (const [i, g] of groups.entries())
-    if (g.status === 'planned') groups[i] = await applyGroup(clients, g);
+    if (g.status === 'planned')
+      groups[i] = await applyGroup(await accounts.ec2(g.account, g.region), g);
 
   const done = groups.filter((g) => g.status === 'restored');
   const note = done.length ? await writeNote(clients, store, done, options.now) : undefined;
@@ -270,16 +322,19 @@ const withoutId = ({ ruleId: _id, ...rule }: Rule): Rule => rule;
 
 /** What restoring one record takes, from the record and the group as it is now. */
 async function planRestore(
-  clients: AwsClients,
+  accounts: GroupAccounts,
   e: TimelineEntry,
   fallbackRegion: string,
   restored: ReadonlySet<string>,
   /** "incident" or "OpsItem", where the records are. */
   noun: string,
 ): Promise<GroupRestore> {
-  const region = regionFromReferences(e.references, fallbackRegion);
+  const account = e.record?.account ?? e.inLog?.account;
+  const region =
+    e.record?.region ?? e.inLog?.region ?? regionFromReferences(e.references, fallbackRegion);
   const empty = { reauthorize: [], revoke: [], alreadyBack: [], alreadyGone: [], keptAsBefore: [] };
   const base = {
+    ...(account !== undefined ? { account } : {}),
     region,
     eventId: e.eventId,
     ...(e.eventTime ? { recordedAt: e.eventTime.toISOString() } : {}),
@@ -304,7 +359,7 @@ async function planRestore(
       detail: `a restore note on the ${noun} says this record was restored already`,
       ...empty,
     };
-  const ec2 = clients.ec2(region);
+  const ec2 = await accounts.ec2(account, region);
   const read = await describeGroup(ec2, groupId);
   if (!read.found)
     return {
@@ -360,8 +415,7 @@ function summaryOf(g: Pick<GroupRestore, 'reauthorize' | 'revoke'>): string {
   ].join('; ');
 }
 
-async function applyGroup(clients: AwsClients, g: GroupRestore): Promise<GroupRestore> {
-  const ec2 = clients.ec2(g.region);
+async function applyGroup(ec2: EC2Client, g: GroupRestore): Promise<GroupRestore> {
   const reason = 'restore: undo the remediation recorded on the incident';
   const authorize = g.reauthorize.map(ruleFromJson);
   const revoke = g.revoke.map(ruleFromJson);
@@ -456,7 +510,8 @@ export function renderRestore(report: RestoreReport): string {
     });
   for (const g of report.groups) {
     const when = g.recordedAt ? `, remediated ${g.recordedAt}` : '';
-    lines.push(`  ${g.groupId} (${g.region}${when}): ${g.status}`);
+    const where = g.account !== undefined ? `${g.account}/${g.region}` : g.region;
+    lines.push(`  ${g.groupId} (${where}${when}): ${g.status}`);
     if (g.status === 'planned' || g.status === 'restored') {
       lines.push(...list('re-authorize', g.reauthorize), ...list('revoke', g.revoke));
       lines.push(...list('already back', g.alreadyBack), ...list('already gone', g.alreadyGone));

@@ -6,7 +6,13 @@
 import { join, relative } from 'node:path';
 import { loadConfig, type FirstResponderConfig } from '../../infra/config';
 import { synthesizeAndCheck, type AppSummary } from '../../infra/summary';
-import { loadDrillEvents, renderDrill, runDrill } from './drill';
+import {
+  exampleDrillInputs,
+  loadDrillEvents,
+  loadPlacements,
+  renderDrill,
+  runDrill,
+} from './drill';
 import { planGroups, readDescribeFile, renderPlans } from './plan';
 
 export interface StartOptions {
@@ -87,7 +93,9 @@ export function runStart(options: StartOptions): Promise<number> {
   const summary = synthesizeAndCheck(config);
   out(renderSummary(summary, options.root));
 
-  const groupsPath = join(examples, 'security-groups.json');
+  // A configuration with `organization:` replays the organization's example events.
+  const inputs = exampleDrillInputs(examples, config);
+  const groupsPath = inputs.groups;
   const groups = readDescribeFile(groupsPath);
   out('');
   out(
@@ -95,10 +103,17 @@ export function runStart(options: StartOptions): Promise<number> {
   );
   out(renderPlans(planGroups(groups, config.policy)));
 
-  const eventsDir = join(examples, 'events');
+  const eventsDir = inputs.events;
   out('');
-  out(`== 3. Drill: the sample events in ${relative(options.root, eventsDir)}, replayed offline`);
-  const drill = runDrill({ config, events: loadDrillEvents(eventsDir), groups });
+  out(
+    `== 3. Drill: the sample events in ${relative(options.root, eventsDir)}, replayed offline${inputs.accounts ? `, each account placed from ${relative(options.root, inputs.accounts)}` : ''}`,
+  );
+  const drill = runDrill({
+    config,
+    events: loadDrillEvents(eventsDir),
+    groups,
+    ...(inputs.accounts ? { placements: loadPlacements(inputs.accounts) } : {}),
+  });
   out(renderDrill(drill));
 
   out('');

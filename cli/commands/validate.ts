@@ -4,6 +4,11 @@
  * step a real finding goes through: the incident opens from the GuardDuty response plan, the
  * engagement starts, the runbook finishes. Each step is reported with its time. With
  * `--tripwire` it also runs the security-group tripwire (./tripwire.ts).
+ *
+ * Organization mode: `--account ID --tripwire` runs the tripwire in a member account, through a
+ * role assumed there, and waits, with the CLI's own (security-account) credentials, for the
+ * incident it opens centrally. GuardDuty sample findings are then not generated: CreateSampleFindings
+ * makes samples for the detector's own account (the administrator), never for a member.
  */
 import { CreateSampleFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetAutomationExecutionCommand } from '@aws-sdk/client-ssm';
@@ -14,10 +19,11 @@ import {
   type IncidentRecordSummary,
 } from '@aws-sdk/client-ssm-incidents';
 import { readTrigger } from '../../handlers/aws/incidents';
+import { InputError } from '../../handlers/shared/errors';
 import { findingFacts } from '../../handlers/incident/guardduty';
 import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
 import { DEFAULT_GUARDDUTY_MIN_SEVERITY } from '../../patterns';
-import { call, whoAmI, type AwsClients } from '../aws';
+import { call, clientsInAccount, whoAmI, type AwsClients } from '../aws';
 import { formatDuration, stderrProgress, systemClock, waitFor, type Clock } from '../wait';
 import { runTripwire, type SignalSource, type Step, type TripwireReport } from './tripwire';
 
@@ -61,6 +67,15 @@ export interface ValidateOptions {
   readonly tripwireVpcId?: string;
   /** @default process */
   readonly signals?: SignalSource;
+  /**
+   * Organization mode: run the tripwire in this member account (needs tripwireVpcId, a VPC
+   * there), through `roleName` assumed in it; sample findings are not generated.
+   */
+  readonly member?: {
+    readonly account: string;
+    /** @default "OrganizationAccountAccessRole" */
+    readonly roleName?: string;
+  };
 }
 
 export interface ValidatedIncident {
@@ -80,6 +95,8 @@ export interface ValidateReport {
   readonly steps: readonly Step[];
   readonly incidents: readonly ValidatedIncident[];
   readonly tripwire?: TripwireReport;
+  /** Organization mode: the member account the tripwire ran in. */
+  readonly memberAccount?: string;
 }
 
 export async function runValidate(options: ValidateOptions): Promise<ValidateReport> {
@@ -97,6 +114,7 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
   };
   const me = await whoAmI(clients, region);
   const start = clock.now();
+  const since = new Date(start - CLOCK_SLACK_MS);
   const at = () => clock.now() - start;
   const steps: Step[] = [];
   const step = (s: Step) => {
@@ -113,7 +131,28 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
     steps,
     incidents: found,
     ...(tripwire ? { tripwire } : {}),
+    ...(member ? { memberAccount: member.account } : {}),
   });
+
+  const member =
+    options.member && options.member.account !== me.account ? options.member : undefined;
+  if (member) {
+    if (!options.tripwireVpcId)
+      throw new InputError(
+        `--account ${member.account} validates the tripwire in that member account: give --tripwire --vpc-id VPC (a VPC of account ${member.account} in ${region})`,
+      );
+    const regions = config.organization?.regions;
+    if (regions && !regions.includes(region))
+      throw new InputError(
+        `--region ${region} is not in organization.regions (${regions.join(', ')}): no forwarder sends its events to the central bus, so nothing would respond`,
+      );
+    step({
+      name: 'GuardDuty sample findings',
+      status: 'skip',
+      detail: `not generated with --account: CreateSampleFindings makes samples for the detector's own account (the administrator, ${me.account}), never for member ${member.account}; run validate without --account to check the GuardDuty path`,
+    });
+    return finish(await memberTripwire(member));
+  }
 
   const gd = clients.guardduty(region);
   const detectorId = (await call(gd, new ListDetectorsCommand({}))).DetectorIds?.[0];
@@ -136,7 +175,6 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
     });
 
   const incidents = clients.incidents(region);
-  const since = new Date(start - CLOCK_SLACK_MS);
   const before = new Set((await planIncidents(plan.name, since)).map((i) => i.arn));
   await call(
     gd,
@@ -254,10 +292,10 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
   }
   return finish(await tripwire());
 
-  async function tripwire(): Promise<TripwireReport | undefined> {
+  async function tripwire(inAccount: AwsClients = clients): Promise<TripwireReport | undefined> {
     if (!options.tripwireVpcId) return undefined;
     return runTripwire({
-      clients,
+      clients: inAccount,
       vpcId: options.tripwireVpcId,
       exemptTag: config.policy.exempt.tag,
       ...waits,
@@ -266,12 +304,68 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
     });
   }
 
-  async function planIncidents(name: string, after: Date): Promise<{ arn: string }[]> {
+  /**
+   * The tripwire in a member account, then the incident it opened in the security account,
+   * found by the group's ID in its title, with the CLI's own credentials.
+   */
+  async function memberTripwire(m: {
+    readonly account: string;
+    readonly roleName?: string;
+  }): Promise<TripwireReport> {
+    const inMember = await clientsInAccount(clients, {
+      account: m.account,
+      ...(m.roleName !== undefined ? { roleName: m.roleName } : {}),
+      sessionName: 'first-responder-validate-tripwire',
+      why: `--account ${m.account}: the tripwire group is created there`,
+    });
+    const report = (await tripwire(inMember))!;
+    const groupId = report.groupId;
+    if (!groupId) return report;
+    const sgPlan = responsePlansOf(config).find((p) => p.detection === 'securityGroupOpened')!;
+    const home = regionOf(config);
+    const result = await waitFor(
+      `the incident for ${groupId} (${m.account}/${region}) to open in ${me.account}/${home}`,
+      async () => {
+        for (const i of await planIncidents(sgPlan.name, since, home))
+          if (i.title?.includes(groupId)) return i.arn;
+        return undefined;
+      },
+      waits,
+    );
+    const incidentStep: Step =
+      result.status === 'done'
+        ? {
+            name: 'incident in the security account',
+            status: 'pass',
+            detail: `${result.value} (response plan ${sgPlan.name}, ${me.account}/${home})`,
+            atMs: at(),
+          }
+        : {
+            name: 'incident in the security account',
+            status: 'fail',
+            detail: `no incident from response plan ${sgPlan.name} names ${groupId} within ${formatDuration(result.elapsedMs)}: check the member's forwarder rule in ${m.account}/${region} ('first-responder preflight --organization') and the central bus`,
+            atMs: at(),
+          };
+    progress(
+      `${incidentStep.status === 'pass' ? 'ok' : 'fail'}: ${incidentStep.name}: ${incidentStep.detail}`,
+    );
+    return {
+      ...report,
+      ok: report.ok && incidentStep.status === 'pass',
+      steps: [...report.steps, incidentStep],
+    };
+  }
+
+  async function planIncidents(
+    name: string,
+    after: Date,
+    inRegion: string = region,
+  ): Promise<{ arn: string; title?: string }[]> {
     const out: IncidentRecordSummary[] = [];
     let token: string | undefined;
     do {
       const page = await call(
-        incidents,
+        clients.incidents(inRegion),
         new ListIncidentRecordsCommand({
           filters: [{ key: 'creationTime', condition: { after } }],
           maxResults: 100,
@@ -284,7 +378,7 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
     // An incident's ARN names its response plan: incident-record/<plan>/<id>.
     return out
       .filter((i) => i.arn?.includes(`:incident-record/${name}/`))
-      .map((i) => ({ arn: i.arn! }));
+      .map((i) => ({ arn: i.arn!, ...(i.title ? { title: i.title } : {}) }));
   }
 
   async function firstEngagement(incidentArn: string): Promise<Engagement | undefined> {

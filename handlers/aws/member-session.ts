@@ -25,8 +25,12 @@ export interface MemberTarget {
   readonly region: string;
   /** Names the incident: "fr-<incident id>", e.g. the last part of the incident record ARN. */
   readonly sessionName: string;
-  /** Recorded by CloudTrail in the member account, e.g. "first-responder-reverter". */
-  readonly sourceIdentity: string;
+  /**
+   * Recorded by CloudTrail in the member account, e.g. "first-responder-reverter". Needs
+   * sts:SetSourceIdentity in the role's trust policy. @default none (a role whose trust policy
+   * does not allow it, such as OrganizationAccountAccessRole, for the CLI)
+   */
+  readonly sourceIdentity?: string;
 }
 
 export interface MemberSessionsProps {
@@ -84,7 +88,9 @@ export class MemberSessions {
         new AssumeRoleCommand({
           RoleArn: this.roleArn(target.account),
           RoleSessionName: sessionNameOf(target.sessionName),
-          SourceIdentity: sessionNameOf(target.sourceIdentity),
+          ...(target.sourceIdentity
+            ? { SourceIdentity: sessionNameOf(target.sourceIdentity) }
+            : {}),
           // The shortest STS allows: a runbook step lasts minutes.
           DurationSeconds: 900,
         }),

@@ -5,8 +5,10 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   RevokeSecurityGroupIngressCommand,
+  type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { ListTimelineEventsCommand } from '@aws-sdk/client-ssm-incidents';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { formatRule } from '../../handlers/policy/rules';
 import { InputError } from '../../handlers/shared/errors';
 import { createAwsClients } from '../../cli/aws';
@@ -21,6 +23,7 @@ import {
 import {
   awsError,
   CALLER_ARN,
+  capture,
   fakeEc2,
   fakeTimeline,
   groupArn,
@@ -472,5 +475,83 @@ describe('the restore command line', () => {
     expect(err.mock.calls[0]![0]).toMatch(
       /^first-responder restore: not allowed to call ssm-incidents:ListTimelineEvents \(AccessDeniedException\)/,
     );
+  });
+});
+
+describe('restore across accounts (organization mode)', () => {
+  const MEMBER = '222222222222';
+  const inMember = (data: string) =>
+    JSON.stringify({ ...JSON.parse(data), account: MEMBER, region: 'us-west-2' });
+  const assumed = {
+    AccessKeyId: 'ASIAEXAMPLEMEMBER',
+    SecretAccessKey: 'secret',
+    SessionToken: 'token',
+    Expiration: new Date('2099-01-01T00:00:00Z'),
+  };
+
+  it("assumes --role in the record's account, the session named after the incident, and restores there", async () => {
+    // GIVEN a record from a member account, and credentials for another account
+    givenRemediatedGroup(inMember);
+    sts.on(AssumeRoleCommand).resolves({ Credentials: assumed });
+    // WHEN restore runs with --role
+    const report = await restore({ yes: true, roleName: 'SecurityResponder' });
+    // THEN it assumed that role in the member account, without a source identity (which the
+    // role's trust policy would have to allow), and restored the group in the record's region
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        RoleArn: `arn:aws:iam::${MEMBER}:role/SecurityResponder`,
+        RoleSessionName: 'fr-restore-6ebcc812-85f5-b7eb-8b2f-283e4d844308',
+        DurationSeconds: 900,
+      },
+    ]);
+    expect(report.groups[0]).toMatchObject({
+      account: MEMBER,
+      region: 'us-west-2',
+      status: 'restored',
+    });
+    expect(ingress()).toContain('tcp 3389 from 0.0.0.0/0');
+    // and the EC2 calls went out with the assumed credentials, in the record's region
+    const client = ec2.mock.call(0).thisValue as EC2Client;
+    expect(await client.config.credentials()).toMatchObject({ accessKeyId: 'ASIAEXAMPLEMEMBER' });
+    expect(await client.config.region()).toBe('us-west-2');
+  });
+
+  it('defaults --role to OrganizationAccountAccessRole', async () => {
+    givenRemediatedGroup(inMember);
+    sts.on(AssumeRoleCommand).resolves({ Credentials: assumed });
+    await restore({ dryRun: true });
+    expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input.RoleArn).toBe(
+      `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+    );
+  });
+
+  it("refuses, changing nothing, when the role cannot be assumed in the record's account", async () => {
+    givenRemediatedGroup(inMember);
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(
+        awsError(
+          'AccessDenied',
+          `User: ${CALLER_ARN} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+        ),
+      );
+    const err: unknown = await restore({ yes: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(
+      /^the record of this group is for account 222222222222, and your credentials are for 111122223333; could not assume arn:aws:iam::222222222222:role\/OrganizationAccountAccessRole \(User: .* is not authorized to perform: sts:AssumeRole .*\): pass --role NAME of a role you may assume in 222222222222, or use credentials for 222222222222\. Nothing was changed\.$/,
+    );
+    expect(ec2.writes).toEqual([]);
+  });
+
+  it("a record without an account acts with the CLI's credentials, assuming nothing", async () => {
+    givenRemediatedGroup();
+    await restore({ yes: true });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('--role is parsed and shown in --help', async () => {
+    const { out } = capture();
+    expect(await main(['restore', '--help'])).toBe(0);
+    expect(out.join('\n')).toMatch(/--role NAME +organization mode: the IAM role to assume/);
   });
 });

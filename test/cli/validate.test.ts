@@ -25,6 +25,7 @@ import {
   ListTimelineEventsCommand,
   SSMIncidentsClient,
 } from '@aws-sdk/client-ssm-incidents';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -374,33 +375,39 @@ describe('validate follows the configuration', () => {
   });
 });
 
+/** An EC2 where the tripwire's group is created as `groupId`, and its rules reverted 20 s after they open. */
+function revertingEc2(groupId: string): AwsClientStub<EC2Client> {
+  const ec2 = mockClient(EC2Client);
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0a1b2c3d4e5f60718' }] });
+  ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: groupId });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2.on(DeleteSecurityGroupCommand).resolves({ Return: true });
+  let opened = 0;
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
+    opened ||= Date.now();
+    return {
+      SecurityGroupRules:
+        Date.now() - opened < 20_000
+          ? [
+              {
+                GroupId: groupId,
+                IsEgress: false,
+                IpProtocol: 'tcp',
+                FromPort: 22,
+                ToPort: 22,
+                CidrIpv4: '0.0.0.0/0',
+              },
+            ]
+          : [],
+    };
+  });
+  return ec2;
+}
+
 describe('validate --tripwire', () => {
   it('runs the tripwire after the GuardDuty steps and reports its time to revert', async () => {
     // GIVEN an EC2 where the tripwire's rules are reverted 20 s after they open
-    const ec2 = mockClient(EC2Client);
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0a1b2c3d4e5f60718' }] });
-    ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0123456789abcdef0' });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-    ec2.on(DeleteSecurityGroupCommand).resolves({ Return: true });
-    let opened = 0;
-    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
-      opened ||= Date.now();
-      return {
-        SecurityGroupRules:
-          Date.now() - opened < 20_000
-            ? [
-                {
-                  GroupId: 'sg-0123456789abcdef0',
-                  IsEgress: false,
-                  IpProtocol: 'tcp',
-                  FromPort: 22,
-                  ToPort: 22,
-                  CidrIpv4: '0.0.0.0/0',
-                },
-              ]
-            : [],
-      };
-    });
+    const ec2 = revertingEc2('sg-0123456789abcdef0');
     try {
       // WHEN validate runs with --tripwire
       const report = await validate({ tripwireVpcId: 'vpc-0a1b2c3d4e5f60718' });
@@ -413,6 +420,131 @@ describe('validate --tripwire', () => {
       });
     } finally {
       ec2.restore();
+    }
+  });
+});
+
+describe('validate --account: the tripwire in a member account (organization mode)', () => {
+  const ORG = loadConfig(join(EXAMPLES, 'organization.yaml'));
+  const MEMBER = '222222222222';
+  const SG = 'sg-0123456789abcdef0';
+  const SG_PLAN = 'first-responder-security-group-opened';
+  let ec2: AwsClientStub<EC2Client>;
+
+  beforeEach(() => {
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLEMEMBER',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(T0 + 3_600_000),
+      },
+    });
+    // The member's EC2: the tripwire's rules are reverted 20 s after they open.
+    ec2 = revertingEc2(SG);
+    // The security account's Incident Manager: the incident naming the group, once it opened.
+    incidents.on(ListIncidentRecordsCommand).callsFake(() => ({
+      incidentRecordSummaries: [
+        {
+          arn: `arn:aws:ssm-incidents::${ACCOUNT}:incident-record/${SG_PLAN}/c3`,
+          title: `${SG} opened tcp 22, 3389 to 0.0.0.0/0 by first-responder-validate-tripwire (${MEMBER}/eu-west-1)`,
+          status: 'OPEN',
+          impact: 2,
+          creationTime: new Date(T0 + 5_000),
+          incidentRecordSource: { createdBy: 'events', source: 'aws.events' },
+        },
+      ],
+    }));
+  });
+  afterEach(() => ec2.restore());
+
+  const member = (options: Partial<ValidateOptions> = {}) =>
+    validate({
+      config: ORG,
+      tripwireVpcId: 'vpc-0a1b2c3d4e5f60718',
+      member: { account: MEMBER, roleName: 'SecurityResponder' },
+      ...options,
+    });
+
+  it('creates the group in the member account through the role, and finds its incident with its own credentials', async () => {
+    const report = await member();
+    // THEN the role was assumed in the member account
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        RoleArn: `arn:aws:iam::${MEMBER}:role/SecurityResponder`,
+        RoleSessionName: 'first-responder-validate-tripwire',
+        DurationSeconds: 900,
+      },
+    ]);
+    // and the tripwire's EC2 calls used its credentials
+    const client = ec2.commandCalls(CreateSecurityGroupCommand)[0]!.thisValue as EC2Client;
+    expect(await client.config.credentials()).toMatchObject({ accessKeyId: 'ASIAEXAMPLEMEMBER' });
+    // while Incident Manager was asked with the CLI's own
+    const im = incidents.commandCalls(ListIncidentRecordsCommand)[0]!
+      .thisValue as SSMIncidentsClient;
+    expect(await im.config.credentials()).not.toMatchObject({ accessKeyId: 'ASIAEXAMPLEMEMBER' });
+    // and no sample finding was generated: they would be the administrator's, not the member's
+    expect(gd.commandCalls(CreateSampleFindingsCommand)).toHaveLength(0);
+    expect(report.steps[0]).toMatchObject({ name: 'GuardDuty sample findings', status: 'skip' });
+    expect(report.steps[0]!.detail).toContain("the detector's own account");
+    expect(report).toMatchObject({ ok: true, memberAccount: MEMBER });
+    expect(report.tripwire!.steps.at(-1)).toMatchObject({
+      name: 'incident in the security account',
+      status: 'pass',
+      detail: expect.stringContaining(`incident-record/${SG_PLAN}/c3`) as string,
+    });
+  });
+
+  it('fails when no incident names the group', async () => {
+    incidents.on(ListIncidentRecordsCommand).resolves({ incidentRecordSummaries: [] });
+    const report = await member({ timeoutMs: 60_000 });
+    expect(report.ok).toBe(false);
+    expect(report.tripwire!.steps.at(-1)).toMatchObject({
+      name: 'incident in the security account',
+      status: 'fail',
+    });
+    expect(report.tripwire!.steps.at(-1)!.detail).toContain(`names ${SG}`);
+  });
+
+  it('refuses, creating nothing, when the role cannot be assumed', async () => {
+    sts.on(AssumeRoleCommand).rejects(
+      Object.assign(new Error('not authorized to perform: sts:AssumeRole'), {
+        name: 'AccessDenied',
+      }),
+    );
+    await expect(member()).rejects.toThrow(
+      /^--account 222222222222: the tripwire group is created there; could not assume arn:aws:iam::222222222222:role\/SecurityResponder \(not authorized to perform: sts:AssumeRole\): pass --role NAME/,
+    );
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
+  });
+
+  it('refuses a region that organization.regions does not watch', async () => {
+    await expect(
+      validate({
+        clients: createAwsClients({ region: 'ap-south-1' }),
+        config: ORG,
+        tripwireVpcId: 'vpc-0a1b2c3d4e5f60718',
+        member: { account: MEMBER },
+      }),
+    ).rejects.toThrow('--region ap-south-1 is not in organization.regions (eu-west-1, us-east-1)');
+  });
+
+  it.each([
+    [
+      ['validate', '--account', MEMBER],
+      '--account runs the tripwire in a member account: give --tripwire --vpc-id VPC',
+    ],
+    [
+      ['validate', '--account', '2222', '--tripwire', '--vpc-id', 'vpc-0a1b2c3d4e5f60718'],
+      '--account: got "2222"; a 12-digit account ID',
+    ],
+  ])('%j is refused with exit 2', async (argv, message) => {
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await main(argv)).toBe(2);
+      expect(err.mock.calls[0]![0]).toContain(message);
+    } finally {
+      err.mockRestore();
     }
   });
 });
