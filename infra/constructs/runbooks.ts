@@ -11,7 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { RUNBOOK_IDS, type RunbookId } from '../config';
 import { acknowledge, nagEnv } from '../nag';
-import { RUNBOOK_FUNCTIONS, renderRunbook } from '../runbooks';
+import { RUNBOOK_FUNCTIONS, renderRunbook, type RunbookOrganization } from '../runbooks';
 import { FUNCTIONS, type FunctionId } from '../functions';
 
 export interface RunbooksProps {
@@ -25,6 +25,12 @@ export interface RunbooksProps {
    * @default true
    */
   readonly incidentManager?: boolean;
+  /**
+   * Organization mode: deploy the organization runbooks (the revert runbook asks the reverter
+   * for the scope and, in "approve" accounts, the approvers of `approval`).
+   * @default none: a single-account deployment, runbooks unchanged
+   */
+  readonly organization?: RunbookOrganization;
 }
 
 export class Runbooks extends Construct {
@@ -49,6 +55,7 @@ export class Runbooks extends Construct {
           runbook,
           props.functions[handler].functionName,
           FUNCTIONS[handler].limits.timeout.toSeconds(),
+          props.organization,
         ),
         tags: [{ key: 'first-responder:runbook', value: runbook }],
       });
@@ -80,6 +87,16 @@ export class Runbooks extends Construct {
           actions: ['lambda:InvokeFunction'],
           resources: invoked.map((h) => props.functions[h].functionArn),
         }),
+        // aws:approve publishes the approval request to this topic.
+        ...(props.organization?.approval
+          ? [
+              new iam.PolicyStatement({
+                sid: 'PublishApprovalRequests',
+                actions: ['sns:Publish'],
+                resources: [props.organization.approval.notificationTopicArn],
+              }),
+            ]
+          : []),
       ],
     });
 

@@ -82,6 +82,7 @@ export class FirstResponderStack extends Stack {
       prefix,
       functions: this.responseFunctions.functions,
       incidentManager: !opsCenter,
+      ...(config.organization ? { organization: config.organization } : {}),
     });
 
     const rs = config.incidentManager.replicationSet;
