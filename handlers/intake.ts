@@ -40,8 +40,9 @@ import {
   placeOf,
   securityGroupKey,
   type GroupVerdict,
+  type Place,
 } from './intake/decide';
-import { BadEventError, parseIntakeRequest } from './intake/request';
+import { BadEventError, parseIntakeRequest, type EventEnvelope } from './intake/request';
 import type { SecurityGroupPolicy } from './policy/policy';
 import type { RemediationLimits } from './policy/results';
 import { readGroupVerdict } from './respond/group-verdict';
@@ -128,18 +129,7 @@ export function makeHandler(deps: IntakeDeps) {
       const groupId = changedGroupId(event.detail);
       if (groupId) {
         checkDeadline('reading the group');
-        const place = organization ? placeOf(detection, event) : undefined;
-        let ec2 = deps.ec2;
-        if (organization && place) {
-          if (!deps.memberEc2)
-            throw new InputError('organization mode needs member sessions (IntakeDeps.memberEc2)');
-          // The session names the problem (its dedupe key), the source identity this function.
-          ec2 = deps.memberEc2(organization, {
-            ...place,
-            sessionName: securityGroupKey(place, groupId),
-            sourceIdentity: deps.sourceIdentity?.() ?? DEFAULT_SOURCE_IDENTITY,
-          });
-        }
+        const { ec2, place } = whereTheGroupIs(deps, organization, event, groupId);
         // A failed AssumeRole fails the read, and an unread group is judged "unknown".
         const read = await readGroupVerdict(ec2, groupId, {
           policy: deps.policy(),
@@ -178,6 +168,29 @@ export function makeHandler(deps: IntakeDeps) {
     });
     return outcome;
   };
+}
+
+/**
+ * EC2 where the group is: the intake's own account and region, or in organization mode the
+ * event's member account and region through the member role, in a session named for the
+ * problem (its dedupe key) with this function as the source identity.
+ */
+function whereTheGroupIs(
+  deps: IntakeDeps,
+  organization: OrganizationSettings | undefined,
+  event: EventEnvelope,
+  groupId: string,
+): { ec2: EC2Client; place?: Place } {
+  if (!organization) return { ec2: deps.ec2 };
+  if (!deps.memberEc2)
+    throw new InputError('organization mode needs member sessions (IntakeDeps.memberEc2)');
+  const place = placeOf('securityGroupOpened', event);
+  const ec2 = deps.memberEc2(organization, {
+    ...place,
+    sessionName: securityGroupKey(place, groupId),
+    sourceIdentity: deps.sourceIdentity?.() ?? DEFAULT_SOURCE_IDENTITY,
+  });
+  return { ec2, place };
 }
 
 // Module scope: one client each per container, reused across invocations.
