@@ -172,15 +172,33 @@ describe('titles and impact', () => {
     expect(impactOfSeverity(severity, false)).toBe(impact);
   });
 
-  it('a finding on an instance relates the instance and its security groups', () => {
-    const d = decide('guardDutyFinding', 'guardduty-ssh-brute-force.json');
-    if (d.kind !== 'incident') throw new Error(d.reason);
-    expect(d.incident.relatedItems.map((r) => r.arn)).toEqual([
-      'arn:aws:ec2:us-west-2:247574246160:instance/i-0a1b2c3d4e5f60009',
-      'arn:aws:ec2:us-west-2:247574246160:security-group/sg-0a1b2c3d4e5f60002',
-      'arn:aws:ec2:us-west-2:247574246160:security-group/sg-0a1b2c3d4e5f60001',
-    ]);
-  });
+  it.each<[string, string, boolean, string]>([
+    ['in a single account', 'guardduty-ssh-brute-force.json', false, 'us-west-2:247574246160'],
+    // The delegated administrator delivers a member's finding: the member's account and region.
+    [
+      'in organization mode',
+      'guardduty-ssh-brute-force-member.json',
+      true,
+      'us-east-1:222222222222',
+    ],
+  ])(
+    'a finding on an instance relates the instance and its security groups, %s',
+    (_w, file, organization, place) => {
+      const req = parseIntakeRequest({ detection: 'guardDutyFinding', event: eventFixture(file) });
+      const d = decideIntake({
+        detection: 'guardDutyFinding',
+        event: req.event,
+        planImpact: 3,
+        ...(organization ? { organization } : {}),
+      });
+      if (d.kind !== 'incident') throw new Error(d.reason);
+      expect(d.incident.relatedItems.map((r) => r.arn)).toEqual([
+        `arn:aws:ec2:${place}:instance/i-0a1b2c3d4e5f60009`,
+        `arn:aws:ec2:${place}:security-group/sg-0a1b2c3d4e5f60002`,
+        `arn:aws:ec2:${place}:security-group/sg-0a1b2c3d4e5f60001`,
+      ]);
+    },
+  );
 });
 
 describe('the trigger', () => {
@@ -372,16 +390,6 @@ describe('organization mode', () => {
     if (single.kind !== 'incident') throw new Error(single.reason);
     expect(single.incident.title).not.toMatch(/ in \d{12}\//);
     expect(single.gist).not.toMatch(/ in \d{12}\//);
-  });
-
-  it('relates the member’s instance and groups, with its account and region in their ARNs', () => {
-    const d = decideIn('guardDutyFinding', eventFixture(member) as EventEnvelope, true);
-    if (d.kind !== 'incident') throw new Error(d.reason);
-    expect(d.incident.relatedItems.map((r) => r.arn)).toEqual([
-      'arn:aws:ec2:us-east-1:222222222222:instance/i-0a1b2c3d4e5f60009',
-      'arn:aws:ec2:us-east-1:222222222222:security-group/sg-0a1b2c3d4e5f60002',
-      'arn:aws:ec2:us-east-1:222222222222:security-group/sg-0a1b2c3d4e5f60001',
-    ]);
   });
 
   it('tells the same group in two accounts or two regions apart, and one place from itself', () => {

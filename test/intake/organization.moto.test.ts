@@ -5,25 +5,15 @@
  * mocked as documented.
  */
 import { EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
-import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { CreateTimelineEventCommand, StartIncidentCommand } from '@aws-sdk/client-ssm-incidents';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DedupeTable } from '../../handlers/aws/dedupe-table';
 import { MemberSessions, type MemberTarget } from '../../handlers/aws/member-session';
 import type { OrganizationSettings } from '../../handlers/env';
 import { makeHandler } from '../../handlers/intake';
-import { DEFAULT_LIMITS } from '../../handlers/policy/results';
-import { EXAMPLE_POLICY } from '../support/groups';
 import { createGroup } from '../support/moto-ec2';
 import { motoForFile } from '../support/moto';
-import {
-  createDedupeTable,
-  eventFixture,
-  incidentManagerBackend,
-  mockIncidentManager,
-  PLAN_ARNS,
-} from './support';
+import { eventFixture, intakeDepsIn, mockIncidentManager } from './support';
 
 const moto = motoForFile();
 const MEMBER = { account: '222222222222', region: 'us-east-1' };
@@ -59,14 +49,11 @@ async function memberEc2Client(): Promise<EC2Client> {
 
 async function setup(sts: STSClient = new STSClient(moto().clientConfig)) {
   const im = mockIncidentManager();
-  const sqs = new SQSClient(moto().clientConfig);
-  const { QueueUrl } = await sqs.send(
-    new CreateQueueCommand({ QueueName: `dlq-${Math.random().toString(36).slice(2)}` }),
-  );
-  const { client, tableName } = await createDedupeTable(moto());
+  const { deps } = await intakeDepsIn(moto());
   const targets: MemberTarget[] = [];
   let sessions: MemberSessions | undefined;
   const handler = makeHandler({
+    ...deps,
     // The intake's own account: the member's group is not there.
     ec2: new EC2Client(moto().clientConfig),
     organization: () => ORGANIZATION,
@@ -82,19 +69,6 @@ async function setup(sts: STSClient = new STSClient(moto().clientConfig)) {
       });
     },
     sourceIdentity: () => 'first-responder-intake',
-    sqs,
-    table: () => new DedupeTable(client, tableName),
-    backend: () => incidentManagerBackend(),
-    settings: () => ({
-      tableName,
-      deadLetterQueueUrl: QueueUrl!,
-      plans: Object.fromEntries(
-        Object.entries(PLAN_ARNS).map(([d, arn]) => [d, { arn, impact: 2 }]),
-      ) as never,
-    }),
-    policy: () => EXAMPLE_POLICY,
-    limits: () => DEFAULT_LIMITS,
-    now: () => Date.now(),
   });
   return { im, handler, targets };
 }
