@@ -406,9 +406,9 @@ export function exemptReason(
   policy: SecurityGroupPolicy,
 ): string | undefined {
   const { tag, value } = policy.exempt;
-  return group.tags[tag]?.toLowerCase() === value.toLowerCase()
-    ? `tagged ${tag}=${value}`
-    : undefined;
+  // Own keys only: a tag named "valueOf" must not find Object.prototype's method.
+  const tagged = Object.hasOwn(group.tags, tag) ? group.tags[tag] : undefined;
+  return tagged?.toLowerCase() === value.toLowerCase() ? `tagged ${tag}=${value}` : undefined;
 }
 
 /** The policy's verdict on one group: exempt (and why), else the plan. */

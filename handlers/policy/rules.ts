@@ -222,8 +222,15 @@ export function snapshotFromDescribe(
       return g ? { ...r, source: { ...g.source, ...r.source } } : r;
     });
   }
+  // Tag keys are the account's data: "__proto__" or "valueOf" must be plain own keys.
   const tags: Record<string, string> = {};
-  for (const t of group.Tags ?? []) tags[t.Key] = t.Value ?? '';
+  for (const t of group.Tags ?? [])
+    Object.defineProperty(tags, t.Key, {
+      value: t.Value ?? '',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return {
     groupId: group.GroupId,
     ...(group.GroupName ? { groupName: group.GroupName } : {}),

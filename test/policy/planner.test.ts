@@ -344,6 +344,27 @@ describe('judge: exemption first, then the plan', () => {
     if (exempt) expect(judgement).toEqual({ exempt: true, reason: `tagged ${tag}=${value}` });
     else expect(judgement).toEqual({ exempt: false, plan: planGroup(tagged(tags), EXAMPLE) });
   });
+
+  it.each(['valueOf', 'toString', '__proto__', 'constructor'])(
+    'an exemption tag named %s is an ordinary key (found by the property test, seed 902965664)',
+    (name) => {
+      const policy = { ...EXAMPLE, exempt: { tag: name, value: '' } };
+      // GIVEN an untagged group, and one tagged with that key, read as EC2 describes them
+      const untagged = snapshotFromDescribe({
+        GroupId: 'sg-0123456789abcdef0',
+        IpPermissions: open22,
+      });
+      const withTag = snapshotFromDescribe({
+        GroupId: 'sg-0123456789abcdef0',
+        IpPermissions: open22,
+        Tags: [{ Key: name, Value: '' }],
+      });
+      // THEN only the tagged one is exempt, and the tag is an own key of the snapshot
+      expect(judge(untagged, policy).exempt).toBe(false);
+      expect(judge(withTag, policy).exempt).toBe(true);
+      expect(Object.keys(withTag.tags)).toEqual([name]);
+    },
+  );
 });
 
 describe('planner on recorded groups from real accounts', () => {
