@@ -3,15 +3,18 @@
  * `first-responder plan` on the example groups, each against a bare `node -e 0` measured in the
  * same run, so that the figure is a ratio the machine's speed and load mostly cancel out of.
  *
- * Each sample is a fresh `node` process (installed command: bin/first-responder.js) that reports
+ * Each sample is a fresh `node` process running the installed command, bin/first-responder.js, as
+ * `npm ci` leaves it: the bench first builds the command's bundle as `prepare` does
+ * (bin/bundle.js) and checks that the command will run it, not the sources. Each process reports
  * its own CPU time at exit (`process.resourceUsage()`, all threads) through a small preloaded
  * probe; the baseline loads the same probe. Runs are interleaved, after discarded warm-ups that
- * also fill tsx's compile cache, so that no sample pays for compiling TypeScript.
+ * fill the file cache.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildBundle, freshBundle } from '../bin/bundle';
 import { check, ms, type Figure } from './report';
 import { median } from './stats';
 
@@ -123,6 +126,34 @@ export function measureCliCpu(
   }
 }
 
-export function benchCli(env: NodeJS.ProcessEnv): Figure[] {
-  return cpuFigures(measureCliCpu(env));
+/** What every run pays before it runs a bundle: loading bin/bundle.js and checking dist/. */
+const FRESHNESS_CHECK: CliCase = {
+  name: 'the freshness check',
+  args: ['-e', `require(${JSON.stringify(join(ROOT, 'bin', 'bundle.js'))}).freshBundle()`],
+};
+
+export async function benchCli(env: NodeJS.ProcessEnv): Promise<Figure[]> {
+  const built = await buildBundle(ROOT);
+  if (freshBundle(ROOT) === undefined)
+    throw new Error('dist/ is stale right after its build: the command would run its sources');
+  const info = (name: string, value: string): Figure => ({
+    section: 'cli',
+    name,
+    value,
+    target: '',
+    verdict: 'INFO',
+  });
+  const { baseline, cases } = measureCliCpu(env, undefined, undefined, [
+    ...CLI_CASES,
+    FRESHNESS_CHECK,
+  ]);
+  const check = cases.find((c) => c.name === FRESHNESS_CHECK.name)!;
+  return [
+    ...cpuFigures({ baseline, cases: cases.filter((c) => c !== check) }),
+    info(`the bundle npm ci builds (bin/bundle.js): ${built.files} files in`, `${built.ms} ms`),
+    info(
+      `its freshness check on every run: CPU over ${BASELINE.name} (medians of ${check.samples.length})`,
+      ms(median(check.samples) - median(baseline)),
+    ),
+  ];
 }

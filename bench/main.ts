@@ -14,6 +14,9 @@
  *   intake  decision per event, AWS excluded           p50 and p99 < 5 ms
  *           the intake's bundle and cold load          the reverter's targets
  *   cli     CPU of `first-responder --help` and `plan`  each <= 2.5 x `node -e 0` (issue 11)
+ *           as npm ci installs it (the prebuilt bundle)
+ *
+ * `npm run bench -- cli` runs one section (or several, named).
  */
 // First: the handlers read their environment when they load.
 import { childEnv } from './env';
@@ -27,7 +30,13 @@ import { benchPlan } from './plan';
 import { formatTable, summary, type Figure } from './report';
 import { benchSizeAndLoad } from './size-and-load';
 
+/** `npm run bench -- cli intake` runs only the sections named; none named runs them all. */
+const only = new Set(process.argv.slice(2));
+const sections = new Set<string>();
+
 async function section(name: string, run: () => Figure[] | Promise<Figure[]>): Promise<Figure[]> {
+  sections.add(name);
+  if (only.size && !only.has(name)) return [];
   const started = performance.now();
   process.stderr.write(`bench: ${name}...`);
   try {
@@ -52,6 +61,9 @@ async function main(): Promise<void> {
     )),
     ...(await section('cli', () => benchCli(childEnv()))),
   ];
+  const unknown = [...only].filter((name) => !sections.has(name));
+  if (unknown.length)
+    throw new Error(`no section ${unknown.join(', ')}; the sections: ${[...sections].join(', ')}`);
   // Timings depend on the machine and on what else runs on it: print both with the figures.
   const [load1] = loadavg();
   process.stdout.write(

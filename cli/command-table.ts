@@ -6,7 +6,8 @@
  * requires what it needs when it is called. `import()` would not do: the installed command runs
  * under tsx's CommonJS hook (bin/first-responder.js), which compiles `require`d TypeScript but
  * leaves `import()` to Node's ESM loader, which cannot read it. So `plan` loads the planner and
- * zod, and `--help` loads nothing but this table.
+ * zod, and `--help` loads nothing but this table. The prebuilt bundle (bin/bundle.js) keeps this:
+ * esbuild runs a module it bundles only when its `require` is first called.
  */
 import { join } from 'node:path';
 import { defineCommand, UsageError, type Command, type OptionSpec } from './options';

@@ -1,15 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { COMMANDS } from '../../cli/command-table';
 import { main, usage } from '../../cli/main';
-import { EXAMPLE_POLICY_PATH } from '../support/groups';
 import { capture } from './support';
-
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'first-responder.js');
-const GROUPS = join(ROOT, 'examples', 'security-groups.json');
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -85,64 +76,5 @@ describe('bad input: exit 2, one line on stderr, nothing on stdout', () => {
     expect(io.err[0]).toContain(message);
     expect(io.err[0]).not.toContain('\n');
     expect(io.out).toEqual([]);
-  });
-});
-
-/**
- * Runs the installed command in a fresh node and returns the files it loaded: `require.cache`
- * at exit, written to a file so that the command's own output stays as it is.
- */
-function loadedBy(args: readonly string[]): {
-  status: number | null;
-  stdout: string;
-  files: string[];
-} {
-  const report = join(mkdtempSync(join(tmpdir(), 'fr-main-')), 'loaded.json');
-  const script =
-    `process.argv = [process.argv[0], ${JSON.stringify(BIN)}, ...${JSON.stringify(args)}];` +
-    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(require.cache))));` +
-    `require(${JSON.stringify(BIN)});`;
-  const child = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
-  expect(child.stderr).toBe('');
-  const files = (JSON.parse(readFileSync(report, 'utf8')) as string[]).map((f) =>
-    f.startsWith(ROOT) ? f.slice(ROOT.length + 1) : f,
-  );
-  return { status: child.status, stdout: child.stdout, files };
-}
-
-const HEAVY = [
-  /node_modules\/aws-cdk-lib\//,
-  /node_modules\/cdk-nag\//,
-  /node_modules\/@aws-sdk\/client-/,
-  /^infra\//,
-  /^cli\/aws\.ts$/,
-];
-
-describe('commands load on demand', () => {
-  it('--help loads the command table and nothing of the commands', () => {
-    const { status, stdout, files } = loadedBy(['--help']);
-    expect(status).toBe(0);
-    expect(stdout).toBe(`${usage()}\n`);
-    const ours = files.filter((f) => !f.includes('node_modules') && !f.startsWith('/'));
-    expect(ours.sort()).toEqual([
-      'bin/first-responder.js',
-      'cli/command-table.ts',
-      'cli/main.ts',
-      'cli/options.ts',
-    ]);
-  });
-
-  it('plan loads the planner, and neither the CDK, cdk-nag, cfn-lint nor an AWS SDK client', () => {
-    const { status, stdout, files } = loadedBy([
-      'plan',
-      '--policy',
-      EXAMPLE_POLICY_PATH,
-      '--from',
-      GROUPS,
-    ]);
-    expect(status).toBe(0);
-    expect(stdout).toContain('10 groups: 7 to change, 2 compliant, 1 exempt');
-    expect(files).toContain('handlers/policy/planner.ts');
-    for (const heavy of HEAVY) expect(files.filter((f) => heavy.test(f))).toEqual([]);
   });
 });
