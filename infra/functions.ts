@@ -22,7 +22,9 @@ export type FunctionInput =
   /** The reverter's limits, when configured (MAX_REVOKES_PER_GROUP, MAX_GROUPS_PER_CALL). */
   | 'revertLimits'
   /** GUARDDUTY_REVERT_MIN_SEVERITY, when configured. */
-  | 'guardDutyRevertMinSeverity';
+  | 'guardDutyRevertMinSeverity'
+  /** FIRST_RESPONDER_ORGANIZATION, in organization mode only. */
+  | 'organization';
 
 /** What a function may do; the construct turns each into one IAM statement. */
 export type FunctionPermission =
@@ -35,7 +37,13 @@ export type FunctionPermission =
   /** Read and annotate the incident records of the app's response plans. */
   | 'incidentTimeline'
   /** config:PutEvaluations. */
-  | 'reportEvaluations';
+  | 'reportEvaluations'
+  /**
+   * Organization mode only: assume the member role in any account of the organization and place
+   * an account in its OU (organizations:ListParents). Its EC2 reads and writes then happen through
+   * the member role, in every account including the security account, instead of its own role.
+   */
+  | 'actInMembers';
 
 export interface FunctionSpec {
   /** The handler, relative to the repository root. */
@@ -61,12 +69,13 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionSpec>> = {
     description: 'Reverts security groups to the security-group policy.',
     invokedBy: ['revert-security-groups'],
     limits: { timeout: Duration.minutes(4), memorySize: 256 },
-    environment: ['policy', 'revertLimits'],
+    environment: ['policy', 'revertLimits', 'organization'],
     permissions: [
       'describeSecurityGroups',
       'describeInstances',
       'changeIngress',
       'incidentTimeline',
+      'actInMembers',
     ],
   },
   guarddutyResponse: {
@@ -75,12 +84,13 @@ export const FUNCTIONS: Readonly<Record<FunctionId, FunctionSpec>> = {
     description: 'Responds to a GuardDuty finding incident.',
     invokedBy: ['guardduty-finding-response'],
     limits: { timeout: Duration.minutes(4), memorySize: 256 },
-    environment: ['policy', 'revertLimits', 'guardDutyRevertMinSeverity'],
+    environment: ['policy', 'revertLimits', 'guardDutyRevertMinSeverity', 'organization'],
     permissions: [
       'describeSecurityGroups',
       'describeInstances',
       'changeIngress',
       'incidentTimeline',
+      'actInMembers',
     ],
   },
   rootTriage: {

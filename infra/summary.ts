@@ -13,7 +13,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema';
 import { buildApp } from './build';
@@ -22,6 +22,7 @@ import type { DetectionId } from '../patterns';
 import type { FirstResponderConfig, IncidentBackendId, RunbookId } from './config';
 import { contactsOf, type ContactSummary } from './constructs/on-call-summary';
 import { NAG_PACKS } from './nag';
+import { deploymentTargetsOf, type DeploymentTargetGroup } from './organization';
 import { RUNBOOK_FUNCTIONS, REPO_ROOT } from './runbooks';
 import type { FunctionId } from './functions';
 import { ONBOARDING_NOTICE } from './stacks/first-responder-stack';
@@ -37,6 +38,19 @@ export interface StackSummary {
   /** Undefined when account-agnostic (resolved at deploy from the credentials). */
   readonly account?: string;
   readonly templatePath: string;
+  readonly resourceCount: number;
+}
+
+/** Organization mode: a StackSet the main stack deploys to the member accounts. */
+export interface StackSetSummary {
+  readonly name: string;
+  /** The regions of its instances. */
+  readonly regions: readonly string[];
+  /** Where it deploys, one entry per StackInstancesGroup entry, e.g. "ou-ab12-sandbox1 minus 555555555555". */
+  readonly targets: readonly string[];
+  /** Its template body, as written next to the cloud assembly. */
+  readonly templatePath: string;
+  readonly templateBytes: number;
   readonly resourceCount: number;
 }
 
@@ -99,6 +113,8 @@ export interface AppSummary {
   /** The cloud assembly directory. */
   readonly outdir: string;
   readonly stacks: readonly StackSummary[];
+  /** Organization mode's StackSets; empty in a single-account deployment. */
+  readonly stackSets: readonly StackSetSummary[];
   /** Where incidents live (incidents.backend). */
   readonly backend: IncidentBackendId;
   readonly replicationSet: {
@@ -195,6 +211,30 @@ export function acknowledgementsOf(root: IConstruct): NagAcknowledgement[] {
   }));
 }
 
+function resourceCountOf(template: unknown): number {
+  return Object.keys((template as { Resources?: Record<string, unknown> }).Resources ?? {}).length;
+}
+
+/** A StackSet target as a person reads it. */
+function describeTarget(t: DeploymentTargetGroup): string {
+  const ous = t.organizationalUnitIds.join(', ');
+  if (t.accountFilterType === 'INTERSECTION')
+    return `accounts ${t.accounts!.join(', ')} (in ${ous})`;
+  if (t.accountFilterType === 'DIFFERENCE') return `${ous} except ${t.accounts!.join(', ')}`;
+  return ous;
+}
+
+/** cdk-nag's findings of the main app and of the StackSets' templates, together. */
+function mergeNag(a: NagSummary, b: NagSummary | undefined): NagSummary {
+  if (!b) return a;
+  return {
+    packs: a.packs,
+    errors: [...a.errors, ...b.errors],
+    warnings: [...a.warnings, ...b.warnings],
+    acknowledged: [...a.acknowledged, ...b.acknowledged],
+  };
+}
+
 /** Synthesizes the app in process, runs cdk-nag (during synth) and cfn-lint, and summarizes. */
 export function synthesizeAndCheck(
   config: FirstResponderConfig,
@@ -209,20 +249,34 @@ export function synthesizeAndCheck(
     ...(options.env ? { env: options.env } : {}),
   });
   const assembly = built.app.synth();
-  const { main, forwarder } = built;
+  const { main, forwarder, organization } = built;
 
-  const stacks: StackSummary[] = [main, ...(forwarder ? [forwarder] : [])].map((s) => {
+  const stacks: StackSummary[] = [
+    main,
+    ...(forwarder ? [forwarder] : []),
+    ...(organization?.guardDutyForwarders ?? []),
+    ...(organization?.management ?? []),
+  ].map((s) => {
     const artifact = assembly.getStackByName(s.stackName);
-    const template = artifact.template as { Resources?: Record<string, unknown> };
     return {
       id: s.node.id,
       stackName: s.stackName,
       region: s.region,
-      ...(built.account ? { account: built.account } : {}),
+      ...(Token.isUnresolved(s.account) ? {} : { account: s.account }),
       templatePath: artifact.templateFullPath,
-      resourceCount: Object.keys(template.Resources ?? {}).length,
+      resourceCount: resourceCountOf(artifact.template),
     };
   });
+  const stackSets: StackSetSummary[] = organization
+    ? [organization.templates.roles, organization.templates.forwarders].map((t) => ({
+        name: t.stackSetName,
+        regions: t.regions,
+        targets: deploymentTargetsOf(config.organization!).map(describeTarget),
+        templatePath: t.templatePath,
+        templateBytes: Buffer.byteLength(t.templateBody),
+        resourceCount: resourceCountOf(JSON.parse(t.templateBody)),
+      }))
+    : [];
 
   const contacts = contactsOf(config);
 
@@ -244,11 +298,38 @@ export function synthesizeAndCheck(
       stack: main.stackName,
       region: main.region,
       detection: p.detection,
-      target: main.paging
-        ? `intake -> OpsItem, runbook ${p.runbook}, escalation`
-        : `intake -> response plan ${p.name}`,
+      target:
+        (main.paging
+          ? `intake -> OpsItem, runbook ${p.runbook}, escalation`
+          : `intake -> response plan ${p.name}`) +
+        (main.centralBus ? ` (on the central bus ${main.centralBus.bus.name})` : ''),
       pattern: main.resolve(main.patterns.get(p.detection)),
     });
+  }
+  if (organization) {
+    const bus = `central bus in ${main.region}`;
+    for (const [stack, rule] of [
+      [main, main.guardDutyForwarder!] as const,
+      ...organization.guardDutyForwarders.map((f) => [f, f.forwarder] as const),
+    ])
+      rules.push({
+        name: rule.rule.name!,
+        stack: stack.stackName,
+        region: stack.region,
+        detection: 'guardDutyFinding',
+        target: bus,
+        pattern: stack.resolve(main.patterns.get('guardDutyFinding')),
+      });
+    const member = organization.templates.forwarders.stack;
+    for (const [detection, rule] of member.forwarders!.rules)
+      rules.push({
+        name: rule.name!,
+        stack: `StackSet ${member.stackName}`,
+        region: organization.templates.forwarders.regions.join(', '),
+        detection,
+        target: `${bus} (every target account)`,
+        pattern: member.resolve(member.patterns.get(detection)),
+      });
   }
   if (forwarder)
     rules.push({
@@ -270,11 +351,23 @@ export function synthesizeAndCheck(
       })),
   );
 
-  const nag = { ...readNagReport(assembly.directory), acknowledged: acknowledgementsOf(built.app) };
+  const nag = mergeNag(
+    { ...readNagReport(assembly.directory), acknowledged: acknowledgementsOf(built.app) },
+    organization
+      ? {
+          ...readNagReport(organization.templates.outdir),
+          acknowledged: acknowledgementsOf(organization.templates.app),
+        }
+      : undefined,
+  );
   const lint =
     options.cfnLint === false
       ? { available: false, hint: 'cfn-lint was not requested', templates: [], findings: [] }
-      : runCfnLint(stacks.map((s) => ({ path: s.templatePath, region: s.region })));
+      : runCfnLint([
+          ...stacks.map((s) => ({ path: s.templatePath, region: s.region })),
+          // The StackSets' templates, checked in the home region.
+          ...stackSets.map((s) => ({ path: s.templatePath, region: main.region })),
+        ]);
   const cfnLint: CfnLintSummary = {
     ...lint,
     errors: lint.findings.filter((f) => f.level === 'Error'),
@@ -288,6 +381,7 @@ export function synthesizeAndCheck(
     policyPath: config.policyPath,
     outdir: assembly.directory,
     stacks,
+    stackSets,
     backend: config.incidents.backend,
     replicationSet:
       rs.mode === 'create'

@@ -32,6 +32,12 @@ export function renderSummary(s: AppSummary, root: string): string {
     lines.push(
       `  ${st.stackName} in ${st.region}: ${st.resourceCount} resources (${shortPath(root, st.templatePath)})`,
     );
+  if (s.stackSets.length)
+    lines.push('stack sets (service-managed, from the delegated administrator):');
+  for (const ss of s.stackSets)
+    lines.push(
+      `  ${ss.name} in ${ss.regions.join(', ')} -> ${ss.targets.join('; ')}: ${ss.resourceCount} resources, ${ss.templateBytes} bytes (${shortPath(root, ss.templatePath)})`,
+    );
   if (s.backend === 'opscenter')
     lines.push(
       'incidents: OpsCenter OpsItems (incidents.backend: opscenter); pages by email and SMS through SNS, escalated by a Step Functions state machine; no Incident Manager resource',

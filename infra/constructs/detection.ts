@@ -9,18 +9,26 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 
-/** EventBridge's service principal, trusted only for rules of this account (and this rule). */
-export function eventsPrincipal(scope: IConstruct, ruleName: string): iam.IPrincipal {
+/**
+ * EventBridge's service principal, trusted only for rules of this account (and this rule).
+ * @param ruleName may end in "*" for a family of rules; `anyRegion` trusts them in every region.
+ */
+export function eventsPrincipal(
+  scope: IConstruct,
+  ruleName: string,
+  options: { readonly anyRegion?: boolean } = {},
+): iam.IPrincipal {
+  const ruleArn = Stack.of(scope).formatArn({
+    service: 'events',
+    resource: 'rule',
+    resourceName: ruleName,
+    ...(options.anyRegion ? { region: '*' } : {}),
+  });
+  const wildcard = options.anyRegion || ruleName.includes('*');
   return new iam.ServicePrincipal('events.amazonaws.com', {
     conditions: {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      ArnEquals: {
-        'aws:SourceArn': Stack.of(scope).formatArn({
-          service: 'events',
-          resource: 'rule',
-          resourceName: ruleName,
-        }),
-      },
+      [wildcard ? 'ArnLike' : 'ArnEquals']: { 'aws:SourceArn': ruleArn },
     },
   });
 }

@@ -27,7 +27,14 @@ import { ENV, type PlanSettings } from '../../handlers/env';
 import type { OpsCenterSettings, RunbookStart } from '../../handlers/aws/opscenter-backend';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
 import { acknowledge, nagEnv } from '../nag';
-import { executionRole, writeOwnLogs } from './function-role';
+import {
+  executionRole,
+  memberAccessAcknowledgements,
+  memberAccessStatements,
+  writeOwnLogs,
+} from './function-role';
+import type { ResponseFunctionsOrganization } from './response-functions';
+import { centralRoleNameOf } from '../organization';
 import { incidentResourceArns, responsePlanArn } from './response-plans';
 import { INTAKE_FUNCTION } from '../functions';
 import { REPO_ROOT } from '../runbooks';
@@ -97,6 +104,18 @@ export interface IntakeProps {
    * @default none: the alarm shows in CloudWatch only
    */
   readonly alarmActionArns?: readonly string[];
+  /**
+   * Organization mode: the settings (FIRST_RESPONDER_ORGANIZATION), a fixed role name, reading
+   * groups through the member role, and the detection rules on this bus (the central bus).
+   * @default undefined: single-account, rules on the default bus
+   */
+  readonly organization?: IntakeOrganizationProps;
+}
+
+/** What the intake needs in organization mode. */
+export interface IntakeOrganizationProps extends ResponseFunctionsOrganization {
+  /** The bus the detection rules are on. */
+  readonly eventBusName: string;
 }
 
 export class Intake extends Construct {
@@ -106,6 +125,8 @@ export class Intake extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly rules = new Map<IntakeDetection, events.CfnRule>();
+  /** The bus the detection rules are on; undefined for the default bus. */
+  readonly eventBusName?: string;
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
@@ -156,7 +177,14 @@ export class Intake extends Construct {
         ? { encryptionKey: kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn) }
         : {}),
     });
-    this.role = executionRole(this, 'Role', `${props.prefix}-${INTAKE_FUNCTION.name}`);
+    const org = props.organization;
+    this.eventBusName = org?.eventBusName;
+    this.role = executionRole(
+      this,
+      'Role',
+      `${props.prefix}-${INTAKE_FUNCTION.name}`,
+      org ? centralRoleNameOf(props.prefix, INTAKE_FUNCTION.name) : undefined,
+    );
     const planNames = Object.values(props.responsePlans).map((p) => p.name);
     const imStatements = [
       // StartIncident's only resource type is the response plan (Service Authorization Reference).
@@ -176,11 +204,17 @@ export class Intake extends Construct {
       roles: [this.role],
       statements: [
         writeOwnLogs(logGroup),
-        new iam.PolicyStatement({
-          sid: 'ReadSecurityGroups',
-          actions: ['ec2:DescribeSecurityGroups'],
-          resources: ['*'],
-        }),
+        // In organization mode the intake reads every group, its own account's included, through
+        // the member role.
+        ...(org
+          ? memberAccessStatements(org)
+          : [
+              new iam.PolicyStatement({
+                sid: 'ReadSecurityGroups',
+                actions: ['ec2:DescribeSecurityGroups'],
+                resources: ['*'],
+              }),
+            ]),
         new iam.PolicyStatement({
           sid: 'DedupeRecords',
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -228,6 +262,7 @@ export class Intake extends Construct {
         ...(props.maxRevokesPerGroup !== undefined
           ? { [ENV.maxRevokesPerGroup]: String(props.maxRevokesPerGroup) }
           : {}),
+        ...(org ? { [ENV.organization]: JSON.stringify(org.settings) } : {}),
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
@@ -271,11 +306,15 @@ export class Intake extends Construct {
       });
     acknowledge(
       policy,
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'EC2 Describe actions support no resource-level permissions, so they need Resource "*"; the intake only reads security groups.',
-      },
+      ...(org
+        ? memberAccessAcknowledgements(org)
+        : [
+            {
+              id: 'AwsSolutions-IAM5[Resource::*]',
+              reason:
+                'EC2 Describe actions support no resource-level permissions, so they need Resource "*"; the intake only reads security groups.',
+            },
+          ]),
       ...(props.opsCenter ? opsCenterAcknowledgements(stack, props.opsCenter) : []),
       ...(props.opsCenter ? [] : planNames).map((name) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm-incidents:*:${account}:incident-record/${name}/*]`,
@@ -301,10 +340,12 @@ export class Intake extends Construct {
     const ruleArn = stack.formatArn({
       service: 'events',
       resource: 'rule',
-      resourceName: props.ruleName,
+      // A rule on a custom bus has the bus's name in its ARN.
+      resourceName: this.eventBusName ? `${this.eventBusName}/${props.ruleName}` : props.ruleName,
     });
     const rule = new events.CfnRule(this, id, {
       name: props.ruleName,
+      ...(this.eventBusName ? { eventBusName: this.eventBusName } : {}),
       description: props.description,
       state: props.state ?? 'ENABLED',
       eventPattern: props.eventPattern,

@@ -16,9 +16,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { executionRole, writeOwnLogs } from './function-role';
+import {
+  changeIngressStatements,
+  EC2_WRITES,
+  executionRole,
+  memberAccessAcknowledgements,
+  memberAccessStatements,
+  writeOwnLogs,
+  type MemberAccessProps,
+} from './function-role';
 import { incidentResourceArns } from './response-plans';
-import { ENV } from '../../handlers/env';
+import { ENV, type OrganizationSettings } from '../../handlers/env';
 import type { ExemptTag } from '../../handlers/policy/policy';
 import type { RunbookId } from '../config';
 import { LAMBDA_RUNTIME, lambdaBundling } from '../bundling';
@@ -30,9 +38,10 @@ import {
   type FunctionInput,
   type FunctionPermission,
 } from '../functions';
+import { centralRoleNameOf } from '../organization';
 import { REPO_ROOT } from '../runbooks';
 
-export { LAMBDA_RUNTIME };
+export { EC2_WRITES, LAMBDA_RUNTIME };
 
 /**
  * EC2 reads; they take no resource ARN. One DescribeSecurityGroups returns a group's tags and
@@ -40,8 +49,6 @@ export { LAMBDA_RUNTIME };
  */
 const READ_GROUPS = 'ec2:DescribeSecurityGroups';
 const READ_INSTANCES = 'ec2:DescribeInstances';
-/** The only EC2 writes in the app. */
-export const EC2_WRITES = ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'];
 /** What the handlers do on an incident record. */
 export const TIMELINE_ACTIONS = [
   'ssm-incidents:GetIncidentRecord',
@@ -98,7 +105,26 @@ export interface ResponseFunctionsProps {
    * @default false
    */
   readonly opsCenter?: boolean;
+  /**
+   * Organization mode: the functions whose catalogue entry says `actInMembers` get the settings
+   * (FIRST_RESPONDER_ORGANIZATION), a fixed role name, and act through the member role.
+   * @default undefined: single-account, acting in this account and region
+   */
+  readonly organization?: ResponseFunctionsOrganization;
 }
+
+/** What the functions need in organization mode. */
+export interface ResponseFunctionsOrganization extends MemberAccessProps {
+  /** FIRST_RESPONDER_ORGANIZATION (organizationSettingsOf). */
+  readonly settings: OrganizationSettings;
+}
+
+/** Permissions that become the member role's in organization mode. */
+const MEMBER_EC2_PERMISSIONS: readonly FunctionPermission[] = [
+  'describeSecurityGroups',
+  'describeInstances',
+  'changeIngress',
+];
 
 export class ResponseFunctions extends Construct {
   readonly functions: Record<FunctionId, NodejsFunction>;
@@ -114,16 +140,6 @@ export class ResponseFunctions extends Construct {
         .filter((p) => FUNCTIONS[functionId].invokedBy.includes(p.runbook))
         .map((p) => p.name);
     const incidentArns = (plans: readonly string[]) => incidentResourceArns(this, plans);
-    const groupArn = stack.formatArn({
-      service: 'ec2',
-      resource: 'security-group',
-      resourceName: '*',
-    });
-    const ruleArn = stack.formatArn({
-      service: 'ec2',
-      resource: 'security-group-rule',
-      resourceName: '*',
-    });
     const { region, account } = nagEnv(stack);
     const logKey = props.logKmsKeyArn
       ? kms.Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
@@ -135,8 +151,15 @@ export class ResponseFunctions extends Construct {
 
     for (const functionId of FUNCTION_IDS) {
       const spec = FUNCTIONS[functionId];
-      const may = (p: FunctionPermission) => spec.permissions.includes(p);
-      const reads = (i: FunctionInput) => spec.environment.includes(i);
+      const org = props.organization;
+      const member = org && spec.permissions.includes('actInMembers') ? org : undefined;
+      const may = (p: FunctionPermission) =>
+        spec.permissions.includes(p) &&
+        // Acting through the member role in every account, its own included, the function needs
+        // no EC2 right of its own (docs/organization.md).
+        !(member && MEMBER_EC2_PERMISSIONS.includes(p));
+      const reads = (i: FunctionInput) =>
+        spec.environment.includes(i) && (i !== 'organization' || org !== undefined);
       const scopeOf = new Construct(this, functionId);
 
       const logGroup = new logs.LogGroup(scopeOf, 'Logs', {
@@ -144,7 +167,12 @@ export class ResponseFunctions extends Construct {
         ...(logKey ? { encryptionKey: logKey } : {}),
       });
 
-      const role = executionRole(scopeOf, 'Role', `${props.prefix}-${spec.name}`);
+      const role = executionRole(
+        scopeOf,
+        'Role',
+        `${props.prefix}-${spec.name}`,
+        member ? centralRoleNameOf(props.prefix, spec.name) : undefined,
+      );
 
       const statements = [writeOwnLogs(logGroup)];
       if (may('describeSecurityGroups'))
@@ -155,28 +183,8 @@ export class ResponseFunctions extends Construct {
             resources: ['*'],
           }),
         );
-      if (may('changeIngress'))
-        statements.push(
-          new iam.PolicyStatement({
-            sid: 'ChangeIngress',
-            actions: EC2_WRITES,
-            resources: [groupArn, ruleArn],
-          }),
-          // The exempt tag is enforced here, not only in code: an explicit Deny wins over any Allow.
-          // IgnoreCase so that "True" or "TRUE" on a group protects it too. On the group only: a
-          // security-group-rule never carries its group's tags, so a rule entry would never match.
-          new iam.PolicyStatement({
-            sid: 'NeverChangeExemptGroups',
-            effect: iam.Effect.DENY,
-            actions: EC2_WRITES,
-            resources: [groupArn],
-            conditions: {
-              StringEqualsIgnoreCase: {
-                [`aws:ResourceTag/${props.exempt.tag}`]: props.exempt.value,
-              },
-            },
-          }),
-        );
+      if (may('changeIngress')) statements.push(...changeIngressStatements(this, props.exempt));
+      if (member) statements.push(...memberAccessStatements(member));
       const plans = plansOf(functionId);
       const opsCenter = props.opsCenter ?? false;
       if (may('incidentTimeline') && opsCenter)
@@ -225,6 +233,8 @@ export class ResponseFunctions extends Construct {
       }
       if (reads('guardDutyRevertMinSeverity') && props.guardDutyRevertMinSeverity !== undefined)
         environment[ENV.guardDutyRevertMinSeverity] = String(props.guardDutyRevertMinSeverity);
+      if (reads('organization') && org)
+        environment[ENV.organization] = JSON.stringify(org.settings);
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         entry: join(REPO_ROOT, spec.entry),
@@ -287,6 +297,7 @@ export class ResponseFunctions extends Construct {
               'Revoking and authorizing ingress also acts on the rules of a group, which are only known when an incident names the group.',
           },
         );
+      if (member) acks.push(...memberAccessAcknowledgements(member));
       if (may('incidentTimeline') && opsCenter)
         acks.push({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:opsitem/*]`,

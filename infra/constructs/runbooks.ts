@@ -27,7 +27,9 @@ export interface RunbooksProps {
   readonly incidentManager?: boolean;
   /**
    * Organization mode: deploy the organization runbooks (the revert runbook asks the reverter
-   * for the scope and, in "approve" accounts, the approvers of `approval`).
+   * for the scope and, in "approve" accounts, the approvers of `approval`). aws:approve
+   * publishes the request to `approval.notificationTopicArn` with the automation role's
+   * permissions (the topic's name starts with "Automation").
    * @default none: a single-account deployment, runbooks unchanged
    */
   readonly organization?: RunbookOrganization;

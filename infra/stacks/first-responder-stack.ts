@@ -16,6 +16,9 @@ import {
   type ResponsePlanConfig,
 } from '../config';
 import { ConfigRules } from '../constructs/config-rules';
+import { CentralBus, guardDutyForwarder } from '../constructs/central-bus';
+import type { DetectionRule } from '../constructs/detection';
+import { memberRoleNameOf, organizationSettingsOf } from '../config-organization';
 import { detectionPatterns, ruleNameOf, securityGroupConfigRuleName } from '../detection-patterns';
 import { Intake } from '../constructs/intake';
 import { OnCall } from '../constructs/on-call';
@@ -48,12 +51,22 @@ export class FirstResponderStack extends Stack {
   /** The event pattern of each detection, as deployed. */
   readonly patterns = new Map<DetectionId, EventPattern>();
   readonly replicationSet?: ssmincidents.CfnReplicationSet;
+  /** Organization mode: the central bus the detection rules are on. */
+  readonly centralBus?: CentralBus;
+  /** Organization mode: the rule forwarding the home region's GuardDuty findings to it. */
+  readonly guardDutyForwarder?: DetectionRule;
 
   constructor(scope: Construct, id: string, props: FirstResponderStackProps) {
     super(scope, id, props);
     const config = props.config;
     const prefix = config.app.prefix;
     this.plans = responsePlansOf(config);
+    const org = config.organization;
+    const member = org && {
+      organizationId: org.organizationId,
+      memberRoleName: memberRoleNameOf(org, prefix),
+      settings: organizationSettingsOf(org, prefix),
+    };
 
     // Construct id kept from when the class was named Remediation: it prefixes the logical IDs of
     // every function, role and log group, and a new one would replace them on update.
@@ -75,6 +88,7 @@ export class FirstResponderStack extends Stack {
         : {}),
       guardDutyRevertMinSeverity: config.remediation.guardDutyRevertMinSeverity,
       opsCenter: config.incidents.backend === 'opscenter',
+      ...(member ? { organization: member } : {}),
     });
 
     const opsCenter = config.incidents.backend === 'opscenter';
@@ -82,7 +96,7 @@ export class FirstResponderStack extends Stack {
       prefix,
       functions: this.responseFunctions.functions,
       incidentManager: !opsCenter,
-      ...(config.organization ? { organization: config.organization } : {}),
+      ...(org ? { organization: org } : {}),
     });
 
     const rs = config.incidentManager.replicationSet;
@@ -163,6 +177,21 @@ export class FirstResponderStack extends Stack {
         'first-responder:alarm-notifies-nobody',
         "The intake's dead-letter alarm (an event that could not become an incident) notifies nobody: set alarms.topicArns, or a notificationTopicArn on a response plan.",
       );
+    if (org) {
+      this.centralBus = new CentralBus(this, 'CentralBus', {
+        prefix,
+        organizationId: org.organizationId,
+      });
+      // Each signal is consumed in one place: members forward all but GuardDuty's, which reach
+      // this (the delegated administrator's) bus in each region; the other regions' forwarders
+      // are stacks of their own (infra/stacks/guardduty-forwarder-stack.ts).
+      this.guardDutyForwarder = guardDutyForwarder(this, {
+        prefix,
+        homeRegion: org.homeRegion,
+        centralBusArn: this.centralBus.eventBusArn,
+        pattern: this.patterns.get('guardDutyFinding')!,
+      });
+    }
     this.intake = new Intake(this, 'Intake', {
       prefix,
       policyJson: config.policyJson,
@@ -174,6 +203,9 @@ export class FirstResponderStack extends Stack {
       alarmActionArns: alarmTopics,
       ...(config.remediation.maxRevokesPerGroup !== undefined
         ? { maxRevokesPerGroup: config.remediation.maxRevokesPerGroup }
+        : {}),
+      ...(member && this.centralBus
+        ? { organization: { ...member, eventBusName: this.centralBus.eventBusName } }
         : {}),
       ...(this.paging
         ? {

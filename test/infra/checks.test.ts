@@ -3,12 +3,15 @@
  * acknowledges, and the summary `npm start` prints, built from a real synth with esbuild bundling.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { parse as parseYaml } from 'yaml';
+import { renderSummary } from '../../cli/commands/start';
 import { CFN_LINT_CONFIG } from '../../infra/cfn-lint';
+import { loadConfig } from '../../infra/config';
 import { acknowledge, isSentence } from '../../infra/nag';
-import { synthesizeAndCheck, type AppSummary } from '../../infra/summary';
-import { exampleConfig } from './support';
+import { REPO_ROOT, synthesizeAndCheck, type AppSummary } from '../../infra/summary';
+import { EXAMPLES_DIR, exampleConfig } from './support';
 
 describe('acknowledgements', () => {
   it('accepts a reason that is a sentence', () => {
@@ -56,6 +59,7 @@ describe('summary (what npm start prints)', () => {
       ['FirstResponder', 'eu-west-1'],
       ['FirstResponder-RootActivity', 'us-east-1'],
     ]);
+    expect(summary.stackSets).toEqual([]);
     expect(summary.replicationSet).toMatchObject({
       mode: 'existing',
       notice: expect.stringContaining('2025-11-07'),
@@ -98,6 +102,77 @@ describe('summary (what npm start prints)', () => {
     expect(summary.cfnLint.available).toBe(true);
     expect(summary.cfnLint.errors).toEqual([]);
     expect(summary.cfnLint.warnings).toEqual([]);
+    expect(summary.ok).toBe(true);
+  });
+});
+
+describe('summary of an organization (examples/organization.yaml)', () => {
+  let summary: AppSummary;
+  beforeAll(() => {
+    // Templates only: the StackSets' bodies and the extra stacks are what this reads.
+    summary = synthesizeAndCheck(loadConfig(join(EXAMPLES_DIR, 'organization.yaml')), {
+      env: {},
+      bundle: false,
+    });
+  }, 120_000);
+
+  it('lists the security account and management account stacks, each with its account', () => {
+    expect(summary.stacks.map((s) => [s.stackName, s.account, s.region])).toEqual([
+      ['FirstResponder', '111111111111', 'eu-west-1'],
+      ['FirstResponder-Forward-us-east-1', '111111111111', 'us-east-1'],
+      ['FirstResponder-Management-eu-west-1', '999999999999', 'eu-west-1'],
+      ['FirstResponder-Management-us-east-1', '999999999999', 'us-east-1'],
+    ]);
+  });
+
+  it('lists the StackSets with their regions and targets', () => {
+    const targets = [
+      'ou-ab12-sandbox1, ou-ab12-prodwork except 555555555555',
+      'accounts 444444444444 (in r-ab12)',
+    ];
+    expect(summary.stackSets.map((s) => [s.name, s.regions, s.targets])).toEqual([
+      ['first-responder-member-roles', ['eu-west-1'], targets],
+      ['first-responder-member-forwarders', ['eu-west-1', 'us-east-1'], targets],
+    ]);
+    for (const s of summary.stackSets) expect(s.templateBytes).toBeLessThan(51_200);
+    expect(renderSummary(summary, REPO_ROOT)).toMatch(
+      /stack sets \(service-managed, from the delegated administrator\):\n {2}first-responder-member-roles in eu-west-1 -> ou-ab12-sandbox1, ou-ab12-prodwork except 555555555555; accounts 444444444444 \(in r-ab12\): 4 resources/,
+    );
+  });
+
+  it('lists the forwarding rules next to the detection rules', () => {
+    expect(
+      summary.rules.filter((r) => r.target.startsWith('central bus')).map((r) => [r.name, r.stack]),
+    ).toEqual([
+      ['first-responder-forward-guardduty-finding', 'FirstResponder'],
+      ['first-responder-forward-guardduty-finding', 'FirstResponder-Forward-us-east-1'],
+      ['first-responder-forward-root-activity', 'StackSet first-responder-member-forwarders'],
+      [
+        'first-responder-forward-config-noncompliance',
+        'StackSet first-responder-member-forwarders',
+      ],
+      [
+        'first-responder-forward-security-group-opened',
+        'StackSet first-responder-member-forwarders',
+      ],
+    ]);
+  });
+
+  it('runs cdk-nag and cfn-lint on the StackSet templates too, and both are clean', () => {
+    expect(summary.cfnLint.templates.map((t) => t.path)).toEqual(
+      expect.arrayContaining(summary.stackSets.map((s) => s.templatePath)),
+    );
+    expect(summary.cfnLint.templates).toHaveLength(6);
+    expect(summary.cfnLint.errors).toEqual([]);
+    expect(summary.cfnLint.warnings).toEqual([]);
+    expect(summary.nag.errors).toEqual([]);
+    // The member role's acknowledgements come from the StackSet templates' own app.
+    expect(
+      summary.nag.acknowledged.some((a) =>
+        a.resources.some((r) => r.startsWith('first-responder-member-roles/')),
+      ),
+    ).toBe(true);
+    for (const a of summary.nag.acknowledged) expect(isSentence(a.reason)).toBe(true);
     expect(summary.ok).toBe(true);
   });
 });

@@ -26,20 +26,24 @@ import {
   type Synthesized,
 } from './support';
 
-/** The variables each environment input sets, when the configuration sets it. */
+/** The variables each environment input sets, when the configuration sets it (single-account). */
 const VARIABLES: Record<FunctionInput, readonly string[]> = {
   policy: ['FIRST_RESPONDER_POLICY'],
   revertLimits: ['MAX_REVOKES_PER_GROUP', 'MAX_GROUPS_PER_CALL'],
   guardDutyRevertMinSeverity: ['GUARDDUTY_REVERT_MIN_SEVERITY'],
+  // Organization mode only (test/infra/organization.test.ts).
+  organization: [],
 };
 
-/** The statements (by Sid) each permission adds to the function's policy. */
+/** The statements (by Sid) each permission adds to the function's policy (single-account). */
 const STATEMENTS: Record<FunctionPermission, readonly string[]> = {
   describeSecurityGroups: ['DescribeSecurityGroups'],
   describeInstances: [],
   changeIngress: ['ChangeIngress', 'NeverChangeExemptGroups'],
   incidentTimeline: ['IncidentTimeline'],
   reportEvaluations: ['ReportEvaluations'],
+  // Organization mode only (test/infra/organization.test.ts).
+  actInMembers: [],
 };
 
 let built: Synthesized;

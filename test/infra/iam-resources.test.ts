@@ -9,6 +9,10 @@ import { loadConfig } from '../../infra/config';
 import { configFrom, EXAMPLES_DIR, exampleConfig, synth, type Statement } from './support';
 
 type Cfn = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+type CfnTemplate = { Resources: Cfn; Parameters?: Record<string, { Default?: unknown }> };
+
+/** How templatesOf lists a template parameter among the resources, for resolve. */
+const PARAMETER = '(parameter)';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -26,6 +30,8 @@ function resolve(value: unknown, resources: Cfn): string {
     };
     if (pseudo[ref]) return pseudo[ref];
     if (!resources[ref]) throw new Error(`Ref to unknown ${ref}`);
+    // A template parameter (the StackSet bodies'), listed with its default: see templatesOf.
+    if (resources[ref].Type === PARAMETER) return String(resources[ref].Properties?.Default);
     // Topics and state machines return their ARN from Ref.
     const arnRefs: Record<string, string> = {
       'AWS::SNS::Topic': `arn:aws:sns:${REGION}:${ACCOUNT}:${ref}`,
@@ -43,6 +49,7 @@ function resolve(value: unknown, resources: Cfn): string {
       'AWS::S3::Bucket': `arn:aws:s3:::${id}`,
       'AWS::DynamoDB::Table': `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${id}`,
       'AWS::SQS::Queue': `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`,
+      'AWS::Events::EventBus': `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${id}`,
     };
     if (attr !== 'Arn' || !type || !arns[type])
       throw new Error(`cannot resolve GetAtt ${id}.${attr}`);
@@ -53,6 +60,22 @@ function resolve(value: unknown, resources: Cfn): string {
     return parts.map((p) => resolve(p, resources)).join(sep);
   }
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+}
+
+/** Every stack's template, and the template bodies of the StackSets they deploy. */
+function templatesOf(
+  stacks: readonly { stackName: string; template: unknown }[],
+): { name: string; template: CfnTemplate }[] {
+  return stacks.flatMap((s) => {
+    const template = s.template as CfnTemplate;
+    const bodies = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::CloudFormation::StackSet')
+      .map((r) => ({
+        name: `${s.stackName}/StackSet ${String(r.Properties?.StackSetName)}`,
+        template: JSON.parse(String(r.Properties?.TemplateBody)) as CfnTemplate,
+      }));
+    return [{ name: s.stackName, template }, ...bodies];
+  });
 }
 
 interface Found {
@@ -108,11 +131,19 @@ function problemsOf(found: Found, resources: Cfn): string[] {
   return problems;
 }
 
-const CONFIGS: [string, () => ReturnType<typeof exampleConfig>][] = [
-  ['the example configuration', exampleConfig],
+/** A name, the configuration, and statements (by Sid) the check must have seen. */
+const CONFIGS: [string, () => ReturnType<typeof exampleConfig>, string[]][] = [
+  ['the example configuration', exampleConfig, ['ChangeIngress']],
   [
     'the OpsCenter example configuration (intake, pager, escalation)',
     () => loadConfig(join(EXAMPLES_DIR, 'config-opscenter.yaml')),
+    ['OpsItemRecords'],
+  ],
+  [
+    'the organization example (central functions, StackSet bodies, management stacks)',
+    () => loadConfig(join(EXAMPLES_DIR, 'organization.yaml')),
+    // the central functions', the member role's (StackSet body), the forwarder role's
+    ['AssumeMemberRole', 'PlaceAccounts', 'NeverChangeExemptGroups', 'PutEventsOnCentralBus'],
   ],
   [
     'a configuration that creates the recorder and the replication set',
@@ -123,26 +154,27 @@ const CONFIGS: [string, () => ReturnType<typeof exampleConfig>][] = [
         detection: { config: { recorder: 'create' } },
         responsePlans: { rootActivity: { runbook: 'revert-security-groups' } },
       }),
+    [],
   ],
 ];
 
-describe.each(CONFIGS)('IAM statements of %s', (_name, config) => {
+describe.each(CONFIGS)('IAM statements of %s', (_name, config, seen) => {
   let found: { stack: string; statements: Found[]; resources: Cfn }[];
   beforeAll(() => {
     const built = synth(config());
-    found = built.assembly.stacks.map((s) => {
-      const template = s.template as { Resources: Cfn };
-      return {
-        stack: s.stackName,
-        statements: statementsOf(template, s.stackName),
-        resources: template.Resources,
-      };
+    found = templatesOf(built.assembly.stacks).map(({ name, template }) => {
+      const resources: Cfn = { ...template.Resources };
+      for (const [p, v] of Object.entries(template.Parameters ?? {}))
+        resources[p] = { Type: PARAMETER, Properties: { Default: v.Default } };
+      return { stack: name, statements: statementsOf(template, name), resources };
     });
   });
 
   it('name every resource type the Service Authorization Reference requires, and no other', () => {
     const all = found.flatMap((f) => f.statements.map((s) => problemsOf(s, f.resources))).flat();
-    expect(found.flatMap((f) => f.statements).length).toBeGreaterThan(10);
+    const statements = found.flatMap((f) => f.statements);
+    expect(statements.length).toBeGreaterThan(10);
+    expect(statements.map((f) => f.statement.Sid)).toEqual(expect.arrayContaining(seen));
     expect(all).toEqual([]);
   });
 });

@@ -20,13 +20,17 @@
  * - sns:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
  * - states:        https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
  * - xray:          https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+ * - sts:           https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
+ * - organizations: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
  * The same data, machine-readable: https://servicereference.us-east-1.amazonaws.com/v1/<prefix>/<prefix>.json
  * Read for issue 9 (2026-11); ssm:GetOpsItem and ssm:UpdateOpsItem (resource type opsitem*) for issue 14.
  * The OpsCenter backend's intake, pager and escalation rows were added in review (2026-11):
  * ssm:CreateOpsItem takes opsitem* (an AWS managed policy for CloudWatch investigations scopes it
  * to arn:*:ssm:*:*:opsitem/*); ssm:DescribeOpsItems, Step Functions' log delivery
  * actions and the X-Ray trace actions list no resource type. When the app uses a new action, add
- * it here from those pages.
+ * it here from those pages. The sts and organizations rows are for organization mode (issue 13),
+ * written from the SAR as remembered: the pages could not be re-read in that session (see
+ * docs/organization.md, "What cannot be confirmed without a live organization").
  */
 
 /** A resource type, and which policy resources (as resolved by the test) cover it. */
@@ -73,6 +77,16 @@ export const TYPES = {
     covers: arn('logs', 'log-group:[^:]+:(\\*|log-stream:.+)'),
   },
   role: { name: 'iam role', covers: /^arn:aws:iam::(\d{12}|\*):role\/.+$/ },
+  user: { name: 'iam user', covers: /^arn:aws:iam::(\d{12}|\*):user\/.+$/ },
+  // Organizations ARNs carry the management account (any here) and the organization ID.
+  organizationAccount: {
+    name: 'organizations account',
+    covers: /^arn:aws:organizations::(\d{12}|\*):account\/o-[a-z0-9]{10,32}\/(\d{12}|\*)$/,
+  },
+  organizationalUnit: {
+    name: 'organizations ou',
+    covers: /^arn:aws:organizations::(\d{12}|\*):ou\/o-[a-z0-9]{10,32}\/ou-.+$/,
+  },
   eventBus: { name: 'events event-bus', covers: arn('events', 'event-bus/.+') },
   bucket: { name: 's3 bucket', covers: /^arn:aws:s3:::[^/]+$/ },
   object: { name: 's3 object', covers: /^arn:aws:s3:::[^/]+\/.+$/ },
@@ -155,4 +169,13 @@ export const SERVICE_AUTHORIZATION: Readonly<Record<string, ActionEntry>> = {
   'xray:PutTelemetryRecords': { required: [] },
   'xray:GetSamplingRules': { required: [] },
   'xray:GetSamplingTargets': { required: [] },
+  // Organization mode: the central functions assume the member role with a source identity, and
+  // place an account in its OU (ListParents on an account or an OU, either type).
+  'sts:AssumeRole': { required: [TYPES.role] },
+  // The SAR lists role and user; with AssumeRole the resource is the role assumed.
+  'sts:SetSourceIdentity': { required: [TYPES.role], optional: [TYPES.user] },
+  'organizations:ListParents': {
+    required: [],
+    optional: [TYPES.organizationAccount, TYPES.organizationalUnit],
+  },
 };

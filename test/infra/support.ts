@@ -10,6 +10,7 @@ import {
   CFN_LINT_INSTALL_HINT,
   type CfnLintOptions,
   type CfnLintReport,
+  type CfnLintTemplate,
 } from '../../infra/cfn-lint';
 import {
   EXAMPLE_CONFIG,
@@ -53,10 +54,17 @@ export function synth(config: FirstResponderConfig): Synthesized {
   return { ...built, assembly: built.app.synth() };
 }
 
-/** cfn-lint on every template of the assembly, each with its stack's region. */
-export function lint(assembly: CloudAssembly, options: CfnLintOptions = {}): CfnLintReport {
+/** cfn-lint on every template of the assembly, each with its stack's region, and `extra` ones. */
+export function lint(
+  assembly: CloudAssembly,
+  options: CfnLintOptions = {},
+  extra: readonly CfnLintTemplate[] = [],
+): CfnLintReport {
   const report = runCfnLint(
-    assembly.stacks.map((s) => ({ path: s.templateFullPath, region: s.environment.region })),
+    [
+      ...assembly.stacks.map((s) => ({ path: s.templateFullPath, region: s.environment.region })),
+      ...extra,
+    ],
     options,
   );
   if (!report.available) throw new Error(CFN_LINT_INSTALL_HINT);
