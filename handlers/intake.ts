@@ -7,6 +7,10 @@
  * Anything a retry may cure (AWS throttling, a timeout, the deadline) is thrown: Lambda retries
  * the asynchronous invocation, then its on-failure destination (the same queue) gets the event
  * with the error.
+ *
+ * Organization mode (FIRST_RESPONDER_ORGANIZATION set): the group is read in the event's account
+ * and region through the member role; a failed AssumeRole leaves the group "unknown", so the
+ * incident opens "not verified" rather than being dropped.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -15,18 +19,30 @@ import { CONNECTION_TIMEOUT_MS, createIntakeClients, REQUEST_TIMEOUT_MS } from '
 import { sendDeadLetter } from './aws/dead-letters';
 import { DedupeTable } from './aws/dedupe-table';
 import { IncidentManagerBackend } from './aws/incident-manager-backend';
+import { createStsClient, MemberSessions, type MemberTarget } from './aws/member-session';
 import { OpsCenterBackend } from './aws/opscenter-backend';
 import {
   backendFromEnv,
+  ENV,
   intakeSettingsFromEnv,
   limitsFromEnv,
+  organizationFromEnv,
   policyFromEnv,
   type IntakeSettings,
+  type OrganizationSettings,
 } from './env';
 import { InputError } from './shared/errors';
 import type { IncidentBackend } from './incident/backend';
-import { changedGroupId, decideIntake, type GroupVerdict } from './intake/decide';
-import { BadEventError, parseIntakeRequest } from './intake/request';
+import {
+  changedGroupId,
+  decideIntake,
+  partitionOf,
+  placeOf,
+  securityGroupKey,
+  type GroupVerdict,
+  type Place,
+} from './intake/decide';
+import { BadEventError, parseIntakeRequest, type EventEnvelope } from './intake/request';
 import type { SecurityGroupPolicy } from './policy/policy';
 import type { RemediationLimits } from './policy/results';
 import { readGroupVerdict } from './respond/group-verdict';
@@ -36,9 +52,27 @@ import { logger } from './shared/logger';
 
 /** Below this, no new step starts: one call's connection and request timeouts need the rest. */
 export const DEADLINE_MARGIN_MS = CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS;
+/** The source identity when the function has no service name ("<prefix>-intake" when deployed). */
+export const DEFAULT_SOURCE_IDENTITY = 'first-responder-intake';
 
 export interface IntakeDeps {
+  /** EC2 in the intake's own account and region (a single-account deployment). */
   readonly ec2: EC2Client;
+  /**
+   * Organization mode's settings, or undefined in a single-account deployment.
+   * @default () => undefined
+   */
+  readonly organization?: () => OrganizationSettings | undefined;
+  /**
+   * Organization mode: EC2 in a member account and region, through the member role.
+   * @default none; required when `organization` gives settings
+   */
+  readonly memberEc2?: (settings: OrganizationSettings, target: MemberTarget) => EC2Client;
+  /**
+   * The source identity CloudTrail records in the member account.
+   * @default "first-responder-intake"
+   */
+  readonly sourceIdentity?: () => string;
   readonly table: () => DedupeTable;
   readonly backend: () => IncidentBackend;
   readonly sqs: SQSClient;
@@ -89,17 +123,25 @@ export function makeHandler(deps: IntakeDeps) {
     // The full event, once: the incident's trigger names this line when it carries less.
     logger.info('intake event', { detection, eventId: event.id, bytes: req.bytes, event });
 
+    const organization = deps.organization?.();
     let group: GroupVerdict | undefined;
     if (detection === 'securityGroupOpened') {
       const groupId = changedGroupId(event.detail);
       if (groupId) {
         checkDeadline('reading the group');
-        const read = await readGroupVerdict(deps.ec2, groupId, {
+        const { ec2, place } = whereTheGroupIs(deps, organization, event, groupId);
+        // A failed AssumeRole fails the read, and an unread group is judged "unknown".
+        const read = await readGroupVerdict(ec2, groupId, {
           policy: deps.policy(),
           limits: deps.limits(),
         });
         group = read.verdict;
-        logger.info('group verdict', { groupId, verdict: group, ec2Calls: read.calls });
+        logger.info('group verdict', {
+          groupId,
+          ...(place ? { account: place.account, region: place.region } : {}),
+          verdict: group,
+          ec2Calls: read.calls,
+        });
       }
     }
     const decision = decideIntake({
@@ -109,6 +151,7 @@ export function makeHandler(deps: IntakeDeps) {
       planImpact: settings.plans[detection].impact,
       ...(group ? { group } : {}),
       log: { ...pointer, requestId },
+      ...(organization ? { organization: true } : {}),
     });
     const outcome = await applyDecision(
       { table: deps.table(), backend: deps.backend(), now: deps.now, checkDeadline },
@@ -125,6 +168,29 @@ export function makeHandler(deps: IntakeDeps) {
     });
     return outcome;
   };
+}
+
+/**
+ * EC2 where the group is: the intake's own account and region, or in organization mode the
+ * event's member account and region through the member role, in a session named for the
+ * problem (its dedupe key) with this function as the source identity.
+ */
+function whereTheGroupIs(
+  deps: IntakeDeps,
+  organization: OrganizationSettings | undefined,
+  event: EventEnvelope,
+  groupId: string,
+): { ec2: EC2Client; place?: Place } {
+  if (!organization) return { ec2: deps.ec2 };
+  if (!deps.memberEc2)
+    throw new InputError('organization mode needs member sessions (IntakeDeps.memberEc2)');
+  const place = placeOf('securityGroupOpened', event);
+  const ec2 = deps.memberEc2(organization, {
+    ...place,
+    sessionName: securityGroupKey(place, groupId),
+    sourceIdentity: deps.sourceIdentity?.() ?? DEFAULT_SOURCE_IDENTITY,
+  });
+  return { ec2, place };
 }
 
 // Module scope: one client each per container, reused across invocations.
@@ -148,8 +214,28 @@ export function backendFor(env: NodeJS.ProcessEnv = process.env): IncidentBacken
   );
 }
 
+let members: { roleName: string; sessions: MemberSessions } | undefined;
+
+/** One set of member sessions per container (per role name), created on first use. */
+function memberEc2(settings: OrganizationSettings, target: MemberTarget): EC2Client {
+  if (members?.roleName !== settings.memberRoleName)
+    members = {
+      roleName: settings.memberRoleName,
+      sessions: new MemberSessions({
+        roleName: settings.memberRoleName,
+        partition: partitionOf(settings.homeRegion),
+        sts: createStsClient(),
+      }),
+    };
+  return members.sessions.ec2(target);
+}
+
 export const handler = makeHandler({
   ec2: clients.ec2,
+  organization: () => organizationFromEnv(),
+  memberEc2,
+  // "<prefix>-intake", as the stack names the function's service.
+  sourceIdentity: () => process.env[ENV.serviceName] || DEFAULT_SOURCE_IDENTITY,
   sqs: clients.sqs,
   table: () => new DedupeTable(clients.dynamo, intakeSettingsFromEnv().tableName),
   backend: () => backendFor(),

@@ -8,6 +8,11 @@
  * which fails the step when the function fails (Lambda answers HTTP 200 to a function error).
  * The script lives once, in runbooks/invoke.py; synth puts it into every runbook, with the read
  * timeout and the step timeout derived from the function's own timeout.
+ *
+ * Organization mode deploys the runbooks of runbooks/organization/ in place of their
+ * single-account form (the revert runbook, which asks the reverter for the scope and branches on
+ * the mode, with an aws:approve step filled from organization.approval). A single-account
+ * deployment renders exactly what it did before.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -93,13 +98,26 @@ export function invokeTimeouts(functionTimeoutSeconds: number): {
   return { readTimeoutSeconds, stepTimeoutSeconds };
 }
 
-export function runbookPath(id: RunbookId): string {
-  return join(RUNBOOK_DIR, `${id}.yaml`);
+/** Organization mode's runbooks, each replacing the single-account one of the same id. */
+export const ORGANIZATION_RUNBOOK_DIR = join(RUNBOOK_DIR, 'organization');
+export const ORGANIZATION_RUNBOOKS: readonly RunbookId[] = ['revert-security-groups'];
+/**
+ * Appended to runbooks/invoke.py in the organization runbooks' scripts: the handlers that lift
+ * fields of the function's answer into step outputs (scope, plan) and the one that fails the
+ * runbook when a revert is not approved (not_approved).
+ */
+export const ANSWER_SCRIPT_PATH = join(ORGANIZATION_RUNBOOK_DIR, 'answer.py');
+
+/** The file of a runbook: its organization form in organization mode, when it has one. */
+export function runbookPath(id: RunbookId, organization = false): string {
+  return organization && ORGANIZATION_RUNBOOKS.includes(id)
+    ? join(ORGANIZATION_RUNBOOK_DIR, `${id}.yaml`)
+    : join(RUNBOOK_DIR, `${id}.yaml`);
 }
 
-/** Reads and parses a runbook as written in runbooks/. */
-export function loadRunbook(id: RunbookId): RunbookDocument {
-  const path = runbookPath(id);
+/** Reads and parses a runbook as written in runbooks/ (or runbooks/organization/). */
+export function loadRunbook(id: RunbookId, organization = false): RunbookDocument {
+  const path = runbookPath(id, organization);
   const doc = parseYaml(readFileSync(path, 'utf8')) as RunbookDocument | null;
   if (!doc || typeof doc !== 'object' || !doc.parameters || !Array.isArray(doc.mainSteps))
     throw new Error(`${path}: not an Automation document (no parameters or mainSteps)`);
@@ -108,23 +126,170 @@ export function loadRunbook(id: RunbookId): RunbookDocument {
       `${path}: declares no ${FUNCTION_PARAMETER} parameter, so the app cannot point it at its function`,
     );
   try {
-    invokeStepOf(doc);
+    if (path.startsWith(ORGANIZATION_RUNBOOK_DIR)) branchProblems(doc).forEach(fail);
+    else invokeStepOf(doc);
   } catch (err) {
     throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
   }
   return doc;
 }
 
+const fail = (problem: string) => {
+  throw new Error(problem);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Where each step leads (organization runbooks branch)
+
+/** The end of the automation, reached by a step with isEnd, the last step, or a failure. */
+export const END = '(end)';
+
+export interface StepEdge {
+  readonly to: string;
+  /** A branch's choice ("scope.Mode StringEquals approve") or "Default". */
+  readonly when?: string;
+}
+
+interface BranchChoice {
+  readonly NextStep?: string;
+  readonly Variable?: string;
+  readonly StringEquals?: string;
+  readonly [operator: string]: unknown;
+}
+
+function choicesOf(step: RunbookStep): readonly BranchChoice[] {
+  const choices = step.inputs?.Choices;
+  return Array.isArray(choices) ? (choices as BranchChoice[]) : [];
+}
+
+const reference = (v: unknown) => String(v).replace(/^\{\{\s*|\s*\}\}$/g, '');
+
+/**
+ * Where each step may lead when it succeeds, as Automation documents it: an aws:branch to its
+ * choices' NextStep and its Default; any other step to its nextStep, or the end (isEnd, or the
+ * last step), or else the next step in order. A failing step with onFailure Abort (the default)
+ * ends the automation, failed.
+ */
+export function stepEdges(doc: RunbookDocument): Map<string, readonly StepEdge[]> {
+  const edges = new Map<string, readonly StepEdge[]>();
+  doc.mainSteps.forEach((step, i) => {
+    if (step.action === 'aws:branch') {
+      const out: StepEdge[] = choicesOf(step).map((c) => {
+        const [operator, value] = Object.entries(c).find(
+          ([k]) => k !== 'NextStep' && k !== 'Variable',
+        ) ?? ['?', '?'];
+        return {
+          to: String(c.NextStep),
+          when: `${reference(c.Variable)} ${operator} ${String(value)}`,
+        };
+      });
+      const fallback = step.inputs?.Default;
+      out.push({ to: typeof fallback === 'string' ? fallback : END, when: 'Default' });
+      edges.set(step.name, out);
+      return;
+    }
+    const next = step.isEnd === true ? END : (step.nextStep as string | undefined);
+    edges.set(step.name, [{ to: next ?? doc.mainSteps[i + 1]?.name ?? END }]);
+  });
+  return edges;
+}
+
+/** Steps the automation can reach from `from` (default: its first step), `from` included. */
+export function reachableSteps(
+  doc: RunbookDocument,
+  from: string | undefined = doc.mainSteps[0]?.name,
+): Set<string> {
+  const edges = stepEdges(doc);
+  const seen = new Set<string>();
+  const walk = (name: string) => {
+    if (name === END || seen.has(name)) return;
+    seen.add(name);
+    for (const e of edges.get(name) ?? []) walk(e.to);
+  };
+  if (from) walk(from);
+  return seen;
+}
+
+/**
+ * What makes a branching runbook unsafe to deploy: a branch without a Default (Automation would
+ * fall through to the next step), an edge to a step that does not exist, a step no path reaches,
+ * a loop, or a step that continues after a failure.
+ */
+export function branchProblems(doc: RunbookDocument): string[] {
+  const problems: string[] = [];
+  const names = new Set(doc.mainSteps.map((s) => s.name));
+  const edges = stepEdges(doc);
+  for (const step of doc.mainSteps) {
+    if (step.action === 'aws:branch' && typeof step.inputs?.Default !== 'string')
+      problems.push(`step ${step.name}: an aws:branch needs a Default, or it falls through`);
+    if (step.onFailure !== undefined && step.onFailure !== 'Abort')
+      problems.push(
+        `step ${step.name}: onFailure ${JSON.stringify(step.onFailure)}; a failure must end it`,
+      );
+    for (const e of edges.get(step.name) ?? [])
+      if (e.to !== END && !names.has(e.to))
+        problems.push(`step ${step.name} leads to ${e.to}, which is not a step`);
+  }
+  const reachable = reachableSteps(doc);
+  for (const name of names)
+    if (!reachable.has(name)) problems.push(`step ${name}: no path reaches it`);
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const loops = (name: string): boolean => {
+    if (name === END || done.has(name)) return false;
+    if (visiting.has(name)) return true;
+    visiting.add(name);
+    const found = (edges.get(name) ?? []).some((e) => loops(e.to));
+    visiting.delete(name);
+    done.add(name);
+    return found;
+  };
+  if (doc.mainSteps[0] && loops(doc.mainSteps[0].name))
+    problems.push('the steps loop: some path never ends');
+  return problems;
+}
+
+/** organization.approval, as the approval step takes it (infra/config-organization.ts). */
+export interface RunbookApproval {
+  readonly approverArns: readonly string[];
+  readonly notificationTopicArn: string;
+  readonly minRequiredApprovals: number;
+  readonly timeoutSeconds: number;
+}
+
+/** What a runbook needs to know of organization mode. */
+export interface RunbookOrganization {
+  /**
+   * Who approves a revert in "approve" mode.
+   * @default none: the approval steps are left out, and "approve" falls to observe
+   */
+  readonly approval?: RunbookApproval | undefined;
+}
+
+/** Steps that invoke the runbook's function: aws:executeScript with a FunctionName to call. */
+export function functionStepsOf(doc: RunbookDocument): RunbookStep[] {
+  return doc.mainSteps.filter(
+    (s) =>
+      s.action === 'aws:executeScript' &&
+      (s.inputs?.InputPayload as Record<string, unknown> | undefined)?.[FUNCTION_PARAMETER] !==
+        undefined,
+  );
+}
+
 /**
  * The runbook as deployed: FunctionName defaults to `functionName` (a CDK token is fine: the
  * content is passed to CloudFormation as an object, so the reference resolves at deploy), and the
  * invoke step carries runbooks/invoke.py and timeouts derived from `functionTimeoutSeconds`.
+ * With `organization`, its organization form when it has one (ORGANIZATION_RUNBOOKS).
  */
 export function renderRunbook(
   id: RunbookId,
   functionName: string,
   functionTimeoutSeconds: number,
+  organization?: RunbookOrganization,
 ): RunbookDocument {
+  if (organization && ORGANIZATION_RUNBOOKS.includes(id))
+    return renderOrganizationRunbook(id, functionName, functionTimeoutSeconds, organization);
   const doc = loadRunbook(id);
   const fn = doc.parameters[FUNCTION_PARAMETER]!;
   const invoke = invokeStepOf(doc);
@@ -150,5 +315,87 @@ export function renderRunbook(
             },
           },
     ),
+  };
+}
+
+/** The organization form: every script step gets invoke.py and answer.py, the approval its settings. */
+function renderOrganizationRunbook(
+  id: RunbookId,
+  functionName: string,
+  functionTimeoutSeconds: number,
+  organization: RunbookOrganization,
+): RunbookDocument {
+  let doc = loadRunbook(id, true);
+  const fn = doc.parameters[FUNCTION_PARAMETER]!;
+  const calls = new Set(functionStepsOf(doc));
+  const { readTimeoutSeconds, stepTimeoutSeconds } = invokeTimeouts(functionTimeoutSeconds);
+  const script = `${readFileSync(INVOKE_SCRIPT_PATH, 'utf8')}\n\n${readFileSync(ANSWER_SCRIPT_PATH, 'utf8')}`;
+  const approval = organization.approval;
+  doc = {
+    ...doc,
+    parameters: { ...doc.parameters, [FUNCTION_PARAMETER]: { ...fn, default: functionName } },
+    mainSteps: doc.mainSteps.map((step): RunbookStep => {
+      if (step.action === 'aws:approve')
+        return approval
+          ? {
+              ...step,
+              timeoutSeconds: approval.timeoutSeconds,
+              inputs: {
+                ...step.inputs,
+                NotificationArn: approval.notificationTopicArn,
+                Approvers: [...approval.approverArns],
+                MinRequiredApprovals: approval.minRequiredApprovals,
+              },
+            }
+          : step;
+      if (step.action !== 'aws:executeScript') return step;
+      const inputs = { ...step.inputs, Runtime: INVOKE_RUNTIME, Script: script };
+      if (!calls.has(step)) return { ...step, inputs };
+      return {
+        ...step,
+        timeoutSeconds: stepTimeoutSeconds,
+        inputs: {
+          ...inputs,
+          InputPayload: {
+            ...(step.inputs!.InputPayload as Record<string, unknown>),
+            ReadTimeoutSeconds: readTimeoutSeconds,
+          },
+        },
+      };
+    }),
+  };
+  return approval ? doc : withoutApproval(doc);
+}
+
+/**
+ * Without approvers, the approval steps cannot be deployed (aws:approve requires Approvers): the
+ * choices leading to them are removed, so "approve" takes the branch's Default (observe), and the
+ * steps no path reaches any more are dropped.
+ */
+function withoutApproval(doc: RunbookDocument): RunbookDocument {
+  const approveSteps = new Set(
+    doc.mainSteps.filter((s) => s.action === 'aws:approve').map((s) => s.name),
+  );
+  const leadsToApproval = (from: string): boolean =>
+    [...reachableSteps(doc, from)].some((n) => approveSteps.has(n));
+  const steps = doc.mainSteps.map((step) =>
+    step.action !== 'aws:branch'
+      ? step
+      : {
+          ...step,
+          inputs: {
+            ...step.inputs,
+            Choices: choicesOf(step).filter(
+              (c) => !(typeof c.NextStep === 'string' && leadsToApproval(c.NextStep)),
+            ),
+          },
+        },
+  );
+  const reachable = reachableSteps({ ...doc, mainSteps: steps });
+  const kept = steps.filter((s) => reachable.has(s.name));
+  return {
+    ...doc,
+    mainSteps: kept,
+    ...(doc.outputs ? { outputs: doc.outputs.filter((o) => reachable.has(o.split('.')[0]!)) } : {}),
   };
 }

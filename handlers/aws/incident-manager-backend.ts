@@ -74,6 +74,7 @@ export class IncidentManagerBackend implements IncidentBackend {
         dedupeKey: note.dedupeKey,
         eventId: note.eventId,
         detection: note.detection,
+        ...(note.account ? { account: note.account, region: note.region } : {}),
       }),
       ...(note.resources?.length ? { references: note.resources.slice(0, MAX_REFERENCES) } : {}),
       clientToken: idempotencyToken,

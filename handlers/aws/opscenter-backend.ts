@@ -161,6 +161,7 @@ export class OpsCenterBackend implements IncidentBackend {
       text: `Seen again: ${note.gist}`,
       eventId: note.eventId,
       detection: note.detection,
+      ...(note.account ? { account: note.account, region: note.region } : {}),
       ...(note.resources?.length ? { resources: note.resources.slice(0, 10) } : {}),
     };
     await appendToLog(this.ssm, incidentRef, DATA_KEYS.seenAgain, entry);

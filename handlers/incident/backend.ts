@@ -16,6 +16,9 @@ export interface RepeatNote {
   readonly detection: string;
   /** Resources the repeat concerns (ARNs), at most a few. */
   readonly resources?: readonly string[];
+  /** Organization mode: the account and region the repeat happened in. Absent: the incident's own. */
+  readonly account?: string;
+  readonly region?: string;
 }
 
 /** What the intake knows of an incident it opens, beyond the draft. */

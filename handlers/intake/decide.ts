@@ -64,12 +64,20 @@ export interface IncidentDraft {
   };
 }
 
+/** Where an event's resources are: the account and region to act in. */
+export interface Place {
+  readonly account: string;
+  readonly region: string;
+}
+
 export type IntakeDecision =
   | {
       readonly kind: 'none';
       readonly detection: IntakeDetection;
       readonly dedupeKey?: string;
       readonly reason: string;
+      /** Organization mode: where the event happened. */
+      readonly place?: Place;
     }
   | {
       readonly kind: 'incident';
@@ -79,6 +87,8 @@ export type IntakeDecision =
       /** One line for the timeline when this event repeats an open incident. */
       readonly gist: string;
       readonly incident: IncidentDraft;
+      /** Organization mode: where the event happened, also named on each repeat's note. */
+      readonly place?: Place;
     };
 
 export interface IntakeInput {
@@ -92,20 +102,52 @@ export interface IntakeInput {
   readonly group?: GroupVerdict;
   /** Where the full event is logged, named in the trigger. */
   readonly log?: LogPointer;
+  /**
+   * Organization mode: the event may come from any account and region, so the place is read
+   * from where the event happened (a GuardDuty finding's own account and region, not the
+   * delegated administrator's that delivered it) and named in the title and the repeat notes.
+   * @default false (a single account: the envelope's account and region, titles unchanged)
+   */
+  readonly organization?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Facts read from the event
 
-function partitionOf(region: string): string {
+/** The partition a region belongs to. */
+export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
 
-export function groupArn(event: EventEnvelope, groupId: string): string {
-  return `arn:${partitionOf(event.region)}:ec2:${event.region}:${event.account}:security-group/${groupId}`;
+export function groupArn(place: Place, groupId: string): string {
+  return `arn:${partitionOf(place.region)}:ec2:${place.region}:${place.account}:security-group/${groupId}`;
 }
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/**
+ * Where an event's resources are. An event forwarded from a member's bus keeps its own `account`
+ * and `region`; a GuardDuty finding reaches the delegated administrator with the administrator's,
+ * and names the member's in `detail.accountId` and `detail.region` (the finding format).
+ */
+export function placeOf(detection: IntakeDetection, event: EventEnvelope): Place {
+  if (detection === 'guardDutyFinding') {
+    const d = obj(event.detail);
+    const account = str(d.accountId);
+    const region = str(d.region);
+    return {
+      account: account && ACCOUNT_ID.test(account) ? account : event.account,
+      region: region && REGION_NAME.test(region) ? region : event.region,
+    };
+  }
+  return { account: event.account, region: event.region };
+}
+
+/** "222222222222/us-east-1", as titles and records name a place. */
+export const placeText = (place: Place): string => `${place.account}/${place.region}`;
 
 /** Who made a CloudTrail call, in the fewest words a responder recognises. */
 export function actorOf(detail: Json): string {
@@ -202,6 +244,11 @@ function utcDay(...times: (string | undefined)[]): string {
 
 function fit(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `text`, cut so that `suffix` (the place) always fits whole after it. */
+function fitWith(text: string, suffix: string, max: number): string {
+  return `${fit(text, max - suffix.length)}${suffix}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +380,7 @@ export function impactOfSeverity(severity: number, sample: boolean): number {
   return 4;
 }
 
-function guardDuty(event: EventEnvelope): Verdict {
+function guardDuty(event: EventEnvelope, place: Place): Verdict {
   const f = findingFacts(event);
   const d = obj(event.detail);
   const service = obj(d.service);
@@ -343,22 +390,22 @@ function guardDuty(event: EventEnvelope): Verdict {
   const related: RelatedResource[] = [];
   // A sample finding names placeholder resources: nothing real to relate.
   if (!f.sample && f.instanceId) {
-    const p = partitionOf(event.region);
+    const p = partitionOf(place.region);
     related.push({
-      arn: `arn:${p}:ec2:${event.region}:${event.account}:instance/${f.instanceId}`,
+      arn: `arn:${p}:ec2:${place.region}:${place.account}:instance/${f.instanceId}`,
       title: `Instance ${f.instanceId}`,
     });
     for (const eni of arr(obj(obj(d.resource).instanceDetails).networkInterfaces))
       for (const g of arr(obj(eni).securityGroups)) {
         const id = str(obj(g).groupId);
         if (id && GROUP_ID.test(id) && !related.some((r) => r.arn.endsWith(`/${id}`)))
-          related.push({ arn: groupArn(event, id), title: `Security group ${id}` });
+          related.push({ arn: groupArn(place, id), title: `Security group ${id}` });
       }
   }
   return {
     // A sample finding is a test: CreateSampleFindings may publish the same finding ID again,
     // and each run of `first-responder validate` must see its own incident.
-    dedupeKey: `guardduty#${event.account}#${event.region}#${f.id ?? event.id}${f.sample ? `#sample#${event.id}` : ''}`,
+    dedupeKey: `guardduty#${place.account}#${place.region}#${f.id ?? event.id}${f.sample ? `#sample#${event.id}` : ''}`,
     title: `GuardDuty ${label}: ${f.type} on ${on}`,
     impact: impactOfSeverity(severity, f.sample),
     relatedItems: related,
@@ -367,7 +414,7 @@ function guardDuty(event: EventEnvelope): Verdict {
   };
 }
 
-function configNoncompliance(event: EventEnvelope, planImpact: number): Verdict {
+function configNoncompliance(event: EventEnvelope, place: Place, planImpact: number): Verdict {
   const d = obj(event.detail);
   const qualifier = obj(
     obj(obj(d.newEvaluationResult).evaluationResultIdentifier).evaluationResultQualifier,
@@ -382,17 +429,17 @@ function configNoncompliance(event: EventEnvelope, planImpact: number): Verdict 
     };
   const isGroup = type === 'AWS::EC2::SecurityGroup' && GROUP_ID.test(id);
   const related: RelatedResource[] = isGroup
-    ? [{ arn: groupArn(event, id), title: `Security group ${id}` }]
+    ? [{ arn: groupArn(place, id), title: `Security group ${id}` }]
     : type === 'AWS::S3::Bucket'
-      ? [{ arn: `arn:${partitionOf(event.region)}:s3:::${id}`, title: `S3 bucket ${id}` }]
+      ? [{ arn: `arn:${partitionOf(place.region)}:s3:::${id}`, title: `S3 bucket ${id}` }]
       : id.startsWith('arn:')
         ? [{ arn: id, title: `${type} ${id}` }]
         : [];
   return {
     // A group is one problem however it was seen: Config and CloudTrail share its key.
     dedupeKey: isGroup
-      ? securityGroupKey(event, id)
-      : `config#${event.account}#${event.region}#${rule}#${type}#${id}`,
+      ? securityGroupKey(place, id)
+      : `config#${place.account}#${place.region}#${rule}#${type}#${id}`,
     title: `AWS Config ${rule}: ${type} ${id} is noncompliant`,
     impact: planImpact,
     relatedItems: related,
@@ -401,15 +448,17 @@ function configNoncompliance(event: EventEnvelope, planImpact: number): Verdict 
   };
 }
 
-function rootActivity(event: EventEnvelope, planImpact: number): Verdict {
+function rootActivity(event: EventEnvelope, place: Place, planImpact: number): Verdict {
   const d = obj(event.detail);
   const a = rootActivityFacts(event);
-  const principal = str(obj(d.userIdentity).arn) ?? event.account;
+  const principal = str(obj(d.userIdentity).arn) ?? place.account;
   const ip = a.sourceIp ?? 'unknown-ip';
   const outcome = a.outcome === 'success' ? '' : ' (FAILED)';
   return {
     // One incident per root session as far as CloudTrail shows one: who, from where, which day.
-    dedupeKey: `root#${event.account}#${principal}#${ip}#${utcDay(a.time, event.time)}`,
+    // No region: the root user is global, and one session acting in two regions is one incident
+    // (each region's calls are appended to it, and the note names the region).
+    dedupeKey: `root#${place.account}#${principal}#${ip}#${utcDay(a.time, event.time)}`,
     title: `Root user ${a.action}${outcome} from ${ip}, MFA ${a.mfa}`,
     impact: planImpact,
     relatedItems: [],
@@ -418,12 +467,14 @@ function rootActivity(event: EventEnvelope, planImpact: number): Verdict {
   };
 }
 
-function securityGroupKey(event: EventEnvelope, groupId: string): string {
-  return `sg#${event.account}#${event.region}#${groupId}`;
+/** A security group's dedupe key: CloudTrail and Config share it, and it names the group's place. */
+export function securityGroupKey(place: Place, groupId: string): string {
+  return `sg#${place.account}#${place.region}#${groupId}`;
 }
 
 function securityGroupOpened(
   event: EventEnvelope,
+  place: Place,
   planImpact: number,
   group: GroupVerdict | undefined,
 ): Verdict {
@@ -435,7 +486,7 @@ function securityGroupOpened(
     return {
       none: `the ${str(d.eventName)} call names no security-group ID; nothing to judge`,
     };
-  const dedupeKey = securityGroupKey(event, groupId);
+  const dedupeKey = securityGroupKey(place, groupId);
   const judged: GroupVerdict =
     group?.groupId === groupId
       ? group
@@ -455,7 +506,7 @@ function securityGroupOpened(
         dedupeKey,
         title: `${groupId} opened ${grants} by ${actor}${verified ? '' : '; not verified'}`,
         impact: planImpact,
-        relatedItems: [{ arn: groupArn(event, groupId), title: `Security group ${groupId}` }],
+        relatedItems: [{ arn: groupArn(place, groupId), title: `Security group ${groupId}` }],
         gist: `${str(d.eventName)} by ${actor} at ${str(d.eventTime) ?? event.time}: ${grants}`,
         reason: verified
           ? `${groupId} is out of policy: the reverter would revoke ${judged.revoke.join(', ')}`
@@ -468,30 +519,39 @@ function securityGroupOpened(
 /** The intake's decision for one delivered event. */
 export function decideIntake(input: IntakeInput): IntakeDecision {
   const { detection, event } = input;
+  // A single account keeps the envelope's place, exactly as before organization mode.
+  const organization = input.organization === true;
+  const place = organization
+    ? placeOf(detection, event)
+    : { account: event.account, region: event.region };
   const verdict: Verdict =
     detection === 'guardDutyFinding'
-      ? guardDuty(event)
+      ? guardDuty(event, place)
       : detection === 'configNoncompliance'
-        ? configNoncompliance(event, input.planImpact)
+        ? configNoncompliance(event, place, input.planImpact)
         : detection === 'rootActivity'
-          ? rootActivity(event, input.planImpact)
-          : securityGroupOpened(event, input.planImpact, input.group);
+          ? rootActivity(event, place, input.planImpact)
+          : securityGroupOpened(event, place, input.planImpact, input.group);
+  const where = organization ? { place } : {};
   if ('none' in verdict)
     return {
       kind: 'none',
       detection,
       ...(verdict.dedupeKey ? { dedupeKey: verdict.dedupeKey } : {}),
-      reason: verdict.none,
+      reason: organization ? `${verdict.none} (in ${placeText(place)})` : verdict.none,
+      ...where,
     };
+  const suffix = organization ? ` in ${placeText(place)}` : '';
   return {
     kind: 'incident',
     detection,
     dedupeKey: verdict.dedupeKey,
     reason: verdict.reason,
-    gist: fit(verdict.gist, GIST_MAX),
+    gist: fitWith(verdict.gist, suffix, GIST_MAX),
+    ...where,
     incident: {
       detection,
-      title: fit(verdict.title, TITLE_MAX),
+      title: fitWith(verdict.title, suffix, TITLE_MAX),
       impact: verdict.impact,
       relatedItems: verdict.relatedItems,
       trigger: {

@@ -72,6 +72,7 @@ export async function applyDecision(
     eventId: id,
     detection: decision.detection,
     resources: decision.incident.relatedItems.map((r) => r.arn),
+    ...(decision.place ? { account: decision.place.account, region: decision.place.region } : {}),
   });
 
   const appendPending = async (ref: string, record: DedupeRecord) => {

@@ -11,7 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { RUNBOOK_IDS, type RunbookId } from '../config';
 import { acknowledge, nagEnv } from '../nag';
-import { RUNBOOK_FUNCTIONS, renderRunbook } from '../runbooks';
+import { RUNBOOK_FUNCTIONS, renderRunbook, type RunbookOrganization } from '../runbooks';
 import { FUNCTIONS, type FunctionId } from '../functions';
 
 export interface RunbooksProps {
@@ -26,11 +26,13 @@ export interface RunbooksProps {
    */
   readonly incidentManager?: boolean;
   /**
-   * Organization mode's approvals: aws:approve publishes the request to this topic with the
-   * automation role's permissions (the topic's name starts with "Automation").
-   * @default none: no runbook step asks for approval
+   * Organization mode: deploy the organization runbooks (the revert runbook asks the reverter
+   * for the scope and, in "approve" accounts, the approvers of `approval`). aws:approve
+   * publishes the request to `approval.notificationTopicArn` with the automation role's
+   * permissions (the topic's name starts with "Automation").
+   * @default none: a single-account deployment, runbooks unchanged
    */
-  readonly approvalTopicArn?: string;
+  readonly organization?: RunbookOrganization;
 }
 
 export class Runbooks extends Construct {
@@ -55,6 +57,7 @@ export class Runbooks extends Construct {
           runbook,
           props.functions[handler].functionName,
           FUNCTIONS[handler].limits.timeout.toSeconds(),
+          props.organization,
         ),
         tags: [{ key: 'first-responder:runbook', value: runbook }],
       });
@@ -86,12 +89,13 @@ export class Runbooks extends Construct {
           actions: ['lambda:InvokeFunction'],
           resources: invoked.map((h) => props.functions[h].functionArn),
         }),
-        ...(props.approvalTopicArn
+        // aws:approve publishes the approval request to this topic.
+        ...(props.organization?.approval
           ? [
               new iam.PolicyStatement({
                 sid: 'PublishApprovalRequests',
                 actions: ['sns:Publish'],
-                resources: [props.approvalTopicArn],
+                resources: [props.organization.approval.notificationTopicArn],
               }),
             ]
           : []),

@@ -96,7 +96,7 @@ export class FirstResponderStack extends Stack {
       prefix,
       functions: this.responseFunctions.functions,
       incidentManager: !opsCenter,
-      ...(org?.approval ? { approvalTopicArn: org.approval.notificationTopicArn } : {}),
+      ...(org ? { organization: org } : {}),
     });
 
     const rs = config.incidentManager.replicationSet;

@@ -38,6 +38,9 @@ const EXPECTED: Record<string, Expectation> = {
   'guardduty-ssh-brute-force-repeat.json': {
     groups: ['sg-0a1b2c3d4e5f60002', 'sg-0a1b2c3d4e5f60001'],
   },
+  'guardduty-ssh-brute-force-member.json': {
+    groups: ['sg-0a1b2c3d4e5f60002', 'sg-0a1b2c3d4e5f60001'],
+  },
   'modify-security-group-rules-two-rules-world-ipv6.json': { groups: [SG] },
   'modify-security-group-rules-world-ipv4.json': { groups: [SG] },
   'config-security-group-policy-noncompliant.json': { groups: [SG] },

@@ -4,8 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { RUNBOOK_IDS } from '../../infra/config';
 import { DYNAMIC_PARAMETERS } from '../../infra/constructs/response-plans';
 import {
+  ANSWER_SCRIPT_PATH,
   FUNCTION_PARAMETER,
   INVOKE_SCRIPT_PATH,
+  ORGANIZATION_RUNBOOK_DIR,
+  ORGANIZATION_RUNBOOKS,
   RUNBOOK_DIR,
   invokeStepOf,
   RUNBOOK_FUNCTIONS,
@@ -64,10 +67,13 @@ function references(value: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
-describe.each(RUNBOOK_IDS)('runbook %s', (id) => {
+describe.each([
+  ...RUNBOOK_IDS.map((id) => [id, 'single-account'] as const),
+  ...ORGANIZATION_RUNBOOKS.map((id) => [id, 'organization'] as const),
+])('runbook %s (%s form)', (id, form) => {
   let doc: RunbookDocument;
   beforeAll(() => {
-    doc = loadRunbook(id);
+    doc = loadRunbook(id, form === 'organization');
   });
 
   it('parses as an Automation document of schema 0.3', () => {
@@ -96,7 +102,9 @@ describe.each(RUNBOOK_IDS)('runbook %s', (id) => {
     for (const step of doc.mainSteps) expect(AUTOMATION_ACTIONS).toContain(step.action);
     expect(new Set(doc.mainSteps.map((s) => s.name)).size).toBe(doc.mainSteps.length);
   });
+});
 
+describe.each(RUNBOOK_IDS)('runbook %s, as deployed', (id) => {
   it('invokes its function with the incident from runbooks/invoke.py, put in at synth', () => {
     // GIVEN
     const rendered = renderRunbook(id, 'the-deployed-function', 120);
@@ -134,8 +142,16 @@ describe('runbooks/', () => {
     const files = readdirSync(RUNBOOK_DIR).filter((f) => f.endsWith('.yaml'));
     // ...and the one script their invoke steps share, which Automation must not mistake for a
     // template: it would substitute a {{ }} inside the script.
-    expect(readdirSync(RUNBOOK_DIR).filter((f) => !f.endsWith('.yaml'))).toEqual(['invoke.py']);
+    expect(readdirSync(RUNBOOK_DIR).filter((f) => !f.endsWith('.yaml'))).toEqual([
+      'invoke.py',
+      'organization',
+    ]);
     expect(readFileSync(INVOKE_SCRIPT_PATH, 'utf8')).not.toMatch(/\{\{/);
+    // Organization mode's forms, and the handlers appended to the script in them.
+    expect(readdirSync(ORGANIZATION_RUNBOOK_DIR).sort()).toEqual(
+      ['answer.py', ...ORGANIZATION_RUNBOOKS.map((r) => `${r}.yaml`)].sort(),
+    );
+    expect(readFileSync(ANSWER_SCRIPT_PATH, 'utf8')).not.toMatch(/\{\{/);
     expect(files.map((f) => f.replace(/\.yaml$/, '')).sort()).toEqual([...RUNBOOK_IDS].sort());
     expect(Object.keys(RUNBOOK_FUNCTIONS).sort()).toEqual([...RUNBOOK_IDS].sort());
   });

@@ -5,12 +5,17 @@ import {
   grantsOf,
   impactOfSeverity,
   pickPaths,
+  placeOf,
   triggerRawData,
   TITLE_MAX,
   type GroupVerdict,
 } from '../../handlers/intake/decide';
 import { LEASE_MS, nextStep, type DedupeRecord } from '../../handlers/intake/dedupe';
-import { parseIntakeRequest, type IntakeDetection } from '../../handlers/intake/request';
+import {
+  parseIntakeRequest,
+  type EventEnvelope,
+  type IntakeDetection,
+} from '../../handlers/intake/request';
 import { RAW_DATA_MAX } from '../../handlers/incident/trigger';
 import { eventFixture } from './support';
 
@@ -167,15 +172,33 @@ describe('titles and impact', () => {
     expect(impactOfSeverity(severity, false)).toBe(impact);
   });
 
-  it('a finding on an instance relates the instance and its security groups', () => {
-    const d = decide('guardDutyFinding', 'guardduty-ssh-brute-force.json');
-    if (d.kind !== 'incident') throw new Error(d.reason);
-    expect(d.incident.relatedItems.map((r) => r.arn)).toEqual([
-      'arn:aws:ec2:us-west-2:247574246160:instance/i-0a1b2c3d4e5f60009',
-      'arn:aws:ec2:us-west-2:247574246160:security-group/sg-0a1b2c3d4e5f60002',
-      'arn:aws:ec2:us-west-2:247574246160:security-group/sg-0a1b2c3d4e5f60001',
-    ]);
-  });
+  it.each<[string, string, boolean, string]>([
+    ['in a single account', 'guardduty-ssh-brute-force.json', false, 'us-west-2:247574246160'],
+    // The delegated administrator delivers a member's finding: the member's account and region.
+    [
+      'in organization mode',
+      'guardduty-ssh-brute-force-member.json',
+      true,
+      'us-east-1:222222222222',
+    ],
+  ])(
+    'a finding on an instance relates the instance and its security groups, %s',
+    (_w, file, organization, place) => {
+      const req = parseIntakeRequest({ detection: 'guardDutyFinding', event: eventFixture(file) });
+      const d = decideIntake({
+        detection: 'guardDutyFinding',
+        event: req.event,
+        planImpact: 3,
+        ...(organization ? { organization } : {}),
+      });
+      if (d.kind !== 'incident') throw new Error(d.reason);
+      expect(d.incident.relatedItems.map((r) => r.arn)).toEqual([
+        `arn:aws:ec2:${place}:instance/i-0a1b2c3d4e5f60009`,
+        `arn:aws:ec2:${place}:security-group/sg-0a1b2c3d4e5f60002`,
+        `arn:aws:ec2:${place}:security-group/sg-0a1b2c3d4e5f60001`,
+      ]);
+    },
+  );
 });
 
 describe('the trigger', () => {
@@ -284,5 +307,149 @@ describe('the dedupe state machine', () => {
 
   it('leases longer than the intake may run', () => {
     expect(LEASE_MS).toBeGreaterThan(60_000);
+  });
+});
+
+describe('organization mode', () => {
+  const MEMBER = { account: '222222222222', region: 'us-east-1' };
+  /** A fixture as forwarded from the member's bus: its own account and region, kept. */
+  function fromMember(file: string): EventEnvelope {
+    return { ...eventFixture(file), ...MEMBER } as EventEnvelope;
+  }
+  function decideIn(
+    detection: IntakeDetection,
+    event: EventEnvelope,
+    organization: boolean,
+    group?: GroupVerdict,
+  ) {
+    const req = parseIntakeRequest({ detection, event });
+    return decideIntake({
+      detection,
+      event: req.event,
+      planImpact: 3,
+      ...(group ? { group } : {}),
+      ...(organization ? { organization: true } : {}),
+    });
+  }
+  const SG = 'sg-0a1b2c3d4e5f60011';
+  const member = 'guardduty-ssh-brute-force-member.json';
+
+  it.each<[string, IntakeDetection, () => EventEnvelope, string, string]>([
+    [
+      'a member finding at the delegated administrator: the finding’s account and region',
+      'guardDutyFinding',
+      () => eventFixture(member) as EventEnvelope,
+      'guardduty#222222222222#us-east-1#c4c2d3e5a1b0f9e8d7c6b5a4f3e2d1c0',
+      'GuardDuty High: UnauthorizedAccess:EC2/SSHBruteForce on i-0a1b2c3d4e5f60009 in 222222222222/us-east-1',
+    ],
+    [
+      'a security-group change forwarded from a member',
+      'securityGroupOpened',
+      () => fromMember('authorize-ingress-evasion-ipv4-halves.json'),
+      `sg#222222222222#us-east-1#${SG}`,
+      `${SG} opened tcp 22 to 0.0.0.0/1, 128.0.0.0/1 by wrh@bu.edu in 222222222222/us-east-1`,
+    ],
+    [
+      'a Config result forwarded from a member',
+      'configNoncompliance',
+      () => fromMember('config-s3-public-read-noncompliant.json'),
+      'config#222222222222#us-east-1#s3-bucket-public-read-prohibited#AWS::S3::Bucket#example-reports-bucket',
+      'AWS Config s3-bucket-public-read-prohibited: AWS::S3::Bucket example-reports-bucket is noncompliant in 222222222222/us-east-1',
+    ],
+    [
+      'root activity forwarded from a member (the account names the session; see below for the region)',
+      'rootActivity',
+      () => fromMember('signin-root-success.json'),
+      'root#222222222222#arn:aws:iam::111122223333:root#192.0.2.0#2018-08-29',
+      'Root user ConsoleLogin from 192.0.2.0, MFA no in 222222222222/us-east-1',
+    ],
+  ])('%s', (_what, detection, event, key, title) => {
+    // WHEN the intake decides in organization mode
+    const d = decideIn(detection, event(), true, {
+      groupId: SG,
+      status: 'noncompliant',
+      revoke: [],
+    });
+    // THEN the key and the title name the place, and the decision carries it for the notes
+    if (d.kind !== 'incident') throw new Error(d.reason);
+    expect(d.dedupeKey).toBe(key);
+    expect(d.incident.title).toBe(title);
+    expect(d.place).toEqual(MEMBER);
+    expect(d.gist).toMatch(/ in 222222222222\/us-east-1$/);
+  });
+
+  it.each<[IntakeDetection, string]>([
+    ['guardDutyFinding', 'guardduty-ssh-brute-force.json'],
+    ['securityGroupOpened', 'authorize-ingress-evasion-ipv4-halves.json'],
+    ['configNoncompliance', 'config-s3-public-read-noncompliant.json'],
+    ['rootActivity', 'signin-root-success.json'],
+  ])('a single account keeps %s decisions exactly as before (%s)', (detection, file) => {
+    const group: GroupVerdict = { groupId: SG, status: 'noncompliant', revoke: [] };
+    const single = decideIn(detection, eventFixture(file) as EventEnvelope, false, group);
+    expect(single).not.toHaveProperty('place');
+    if (single.kind !== 'incident') throw new Error(single.reason);
+    expect(single.incident.title).not.toMatch(/ in \d{12}\//);
+    expect(single.gist).not.toMatch(/ in \d{12}\//);
+  });
+
+  it('tells the same group in two accounts or two regions apart, and one place from itself', () => {
+    const key = (place: object) =>
+      decideIn(
+        'securityGroupOpened',
+        { ...fromMember('authorize-ingress-evasion-ipv4-halves.json'), ...place },
+        true,
+      ).dedupeKey;
+    const a = key({});
+    expect(key({ account: '333333333333' })).not.toBe(a);
+    expect(key({ region: 'eu-west-1' })).not.toBe(a);
+    expect(key({})).toBe(a);
+  });
+
+  it('keeps one root session one incident across regions, but not across accounts', () => {
+    // The root user is global: its calls in two regions the same day from one address are one
+    // session, appended to one incident; each note names its region.
+    const key = (place: object) =>
+      decideIn('rootActivity', { ...fromMember('signin-root-success.json'), ...place }, true);
+    const here = key({});
+    const there = key({ region: 'eu-west-1' });
+    expect(there.dedupeKey).toBe(here.dedupeKey);
+    expect(there.kind === 'incident' && there.gist).toMatch(/ in 222222222222\/eu-west-1$/);
+    expect(key({ account: '333333333333' }).dedupeKey).not.toBe(here.dedupeKey);
+  });
+
+  it('falls back to the envelope when a finding names no valid account or region', () => {
+    const event = eventFixture(member) as EventEnvelope;
+    expect(
+      placeOf('guardDutyFinding', {
+        ...event,
+        detail: { ...event.detail, accountId: 'not-an-account', region: '' },
+      }),
+    ).toEqual({ account: '111111111111', region: 'us-east-1' });
+    expect(placeOf('guardDutyFinding', event)).toEqual(MEMBER);
+  });
+
+  it('keeps the place whole in a title at the length limit', () => {
+    const event = fromMember('authorize-ingress-evasion-ipv4-halves.json');
+    const long = { ...event, detail: { ...event.detail } } as EventEnvelope;
+    const identity = long.detail.userIdentity as Record<string, unknown>;
+    long.detail.userIdentity = {
+      ...identity,
+      arn: `arn:aws:sts::1:assumed-role/r/${'x'.repeat(300)}`,
+    };
+    const d = decideIn('securityGroupOpened', long, true);
+    if (d.kind !== 'incident') throw new Error(d.reason);
+    expect(d.incident.title.length).toBe(TITLE_MAX);
+    expect(d.incident.title).toMatch(/… in 222222222222\/us-east-1$/);
+  });
+
+  it('names the place in a "no incident" reason too', () => {
+    const d = decideIn(
+      'securityGroupOpened',
+      fromMember('authorize-ingress-world-443-allowed.json'),
+      true,
+      { groupId: 'sg-0a1b2c3d4e5f60014', status: 'compliant', reason: 'nothing to change' },
+    );
+    expect(d).toMatchObject({ kind: 'none', place: MEMBER });
+    expect(d.reason).toMatch(/complies with the policy.* \(in 222222222222\/us-east-1\)$/);
   });
 });

@@ -3,22 +3,13 @@
  * table in its DynamoDB, the dead-letter queue in its SQS; Incident Manager mocked as documented.
  */
 import { EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CreateTimelineEventCommand, StartIncidentCommand } from '@aws-sdk/client-ssm-incidents';
-import { DedupeTable } from '../../handlers/aws/dedupe-table';
 import { DeadlineError, makeHandler } from '../../handlers/intake';
 import { RAW_DATA_MAX } from '../../handlers/incident/trigger';
-import { DEFAULT_LIMITS } from '../../handlers/policy/results';
-import { EXAMPLE_POLICY } from '../support/groups';
 import { createGroup } from '../support/moto-ec2';
 import { motoForFile } from '../support/moto';
-import {
-  createDedupeTable,
-  eventFixture,
-  incidentManagerBackend,
-  mockIncidentManager,
-  PLAN_ARNS,
-} from './support';
+import { eventFixture, intakeDepsIn, mockIncidentManager, PLAN_ARNS } from './support';
 
 const moto = motoForFile();
 afterEach(() => jest.restoreAllMocks());
@@ -26,27 +17,8 @@ afterEach(() => jest.restoreAllMocks());
 async function setup() {
   const im = mockIncidentManager();
   const ec2 = new EC2Client(moto().clientConfig);
-  const sqs = new SQSClient(moto().clientConfig);
-  const { QueueUrl } = await sqs.send(
-    new CreateQueueCommand({ QueueName: `dlq-${Math.random().toString(36).slice(2)}` }),
-  );
-  const { client, tableName } = await createDedupeTable(moto());
-  const handler = makeHandler({
-    ec2,
-    sqs,
-    table: () => new DedupeTable(client, tableName),
-    backend: () => incidentManagerBackend(),
-    settings: () => ({
-      tableName,
-      deadLetterQueueUrl: QueueUrl!,
-      plans: Object.fromEntries(
-        Object.entries(PLAN_ARNS).map(([d, arn]) => [d, { arn, impact: 2 }]),
-      ) as never,
-    }),
-    policy: () => EXAMPLE_POLICY,
-    limits: () => DEFAULT_LIMITS,
-    now: () => Date.now(),
-  });
+  const { deps, sqs, queueUrl: QueueUrl } = await intakeDepsIn(moto());
+  const handler = makeHandler({ ec2, ...deps });
   const deadLetters = async () => {
     const out = await sqs.send(
       new ReceiveMessageCommand({

@@ -13,8 +13,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DedupeTable, KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../handlers/aws/dedupe-table';
 import { IncidentManagerBackend } from '../../handlers/aws/incident-manager-backend';
+import type { IntakeDeps } from '../../handlers/intake';
+import { DEFAULT_LIMITS } from '../../handlers/policy/results';
+import { EXAMPLE_POLICY } from '../support/groups';
 import type { IntakeDetection } from '../../handlers/intake/request';
 import type { MotoServer } from '../support/moto';
 
@@ -107,4 +111,34 @@ export function mockIncidentManager(
 /** The Incident Manager backend on a client that mockIncidentManager() answers. */
 export function incidentManagerBackend(): IncidentManagerBackend {
   return new IncidentManagerBackend(new SSMIncidentsClient({ region: 'us-east-1' }), PLAN_ARNS);
+}
+
+/**
+ * The intake's dependencies but EC2, against moto: a fresh dead-letter queue and dedupe table,
+ * Incident Manager (mock it with mockIncidentManager()), each plan at impact 2, the example policy.
+ */
+export async function intakeDepsIn(
+  moto: MotoServer,
+): Promise<{ deps: Omit<IntakeDeps, 'ec2'>; sqs: SQSClient; queueUrl: string }> {
+  const sqs = new SQSClient(moto.clientConfig);
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: `dlq-${Math.random().toString(36).slice(2)}` }),
+  );
+  const { client, tableName } = await createDedupeTable(moto);
+  const deps: Omit<IntakeDeps, 'ec2'> = {
+    sqs,
+    table: () => new DedupeTable(client, tableName),
+    backend: () => incidentManagerBackend(),
+    settings: () => ({
+      tableName,
+      deadLetterQueueUrl: QueueUrl!,
+      plans: Object.fromEntries(
+        Object.entries(PLAN_ARNS).map(([d, arn]) => [d, { arn, impact: 2 }]),
+      ) as never,
+    }),
+    policy: () => EXAMPLE_POLICY,
+    limits: () => DEFAULT_LIMITS,
+    now: () => Date.now(),
+  };
+  return { deps, sqs, queueUrl: QueueUrl! };
 }

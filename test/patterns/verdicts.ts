@@ -47,6 +47,7 @@ export const VERDICTS: readonly FixtureVerdict[] = [
   // A real-shaped finding on an instance, and GuardDuty's re-publication of it.
   { file: 'guardduty-ssh-brute-force.json', matches: ['guardDutyFinding'] },
   { file: 'guardduty-ssh-brute-force-repeat.json', matches: ['guardDutyFinding'] },
+  { file: 'guardduty-ssh-brute-force-member.json', matches: ['guardDutyFinding'] },
 
   // Console sign-ins: root, successful or not, yes; IAM users no.
   { file: 'signin-root-success.json', matches: ['rootActivity'] },

@@ -16,8 +16,10 @@ import {
   RUNBOOK_FUNCTIONS,
   invokeStepOf,
   renderRunbook,
+  type RunbookDocument,
+  type RunbookStep,
 } from '../../infra/runbooks';
-import { invokeInputOf } from '../support/automation';
+import { parametersOf, substitute } from '../support/automation';
 
 const INCIDENT = 'arn:aws:ssm-incidents::123456789012:incident-record/plan/1a2b3c4d';
 const RUNNER = join(__dirname, 'run-step.py');
@@ -77,7 +79,7 @@ beforeEach(() => {
 
 interface StepOutcome {
   readonly status: 'Success' | 'Failed';
-  readonly Payload?: { result: string };
+  readonly Payload?: { result: string; [output: string]: unknown };
   readonly error?: string;
   readonly message?: string;
 }
@@ -89,12 +91,21 @@ function runStep(
 ): Promise<StepOutcome & { exitCode: number | null }> {
   const fn = `first-responder-${id}-fn`;
   const doc = renderRunbook(id, fn, FUNCTIONS[RUNBOOK_FUNCTIONS[id]].limits.timeout.toSeconds());
-  const step = invokeStepOf(doc);
+  return runScriptStep(doc, invokeStepOf(doc), override);
+}
+
+/** Runs one aws:executeScript step of a rendered runbook, its InputPayload substituted. */
+function runScriptStep(
+  doc: RunbookDocument,
+  step: RunbookStep,
+  override: Record<string, unknown> = {},
+  given: Record<string, unknown> = { IncidentRecordArn: INCIDENT, InvolvedResources: [] },
+): Promise<StepOutcome & { exitCode: number | null }> {
   const input = {
     Script: step.inputs!.Script,
     Handler: step.inputs!.Handler,
     InputPayload: {
-      ...invokeInputOf(doc, { IncidentRecordArn: INCIDENT, InvolvedResources: [] }),
+      ...(substitute(step.inputs!.InputPayload, parametersOf(doc, given)) as object),
       ...override,
     },
   };
@@ -232,5 +243,158 @@ describe('invoke step timeouts', () => {
     expect(() => renderRunbook('root-activity-triage', 'fn', 590)).toThrow(
       /aws:executeScript runs 600 s at most/,
     );
+  });
+});
+
+describe('organization mode: the revert runbook’s steps that read the answer', () => {
+  const fn = 'first-responder-reverter-fn';
+  const doc = renderRunbook(
+    'revert-security-groups',
+    fn,
+    FUNCTIONS[RUNBOOK_FUNCTIONS['revert-security-groups']].limits.timeout.toSeconds(),
+    {
+      approval: {
+        approverArns: ['arn:aws:iam::111111111111:role/SecurityLead'],
+        notificationTopicArn: 'arn:aws:sns:eu-west-1:111111111111:AutomationApprovals',
+        minRequiredApprovals: 1,
+        timeoutSeconds: 3_600,
+      },
+    },
+  );
+  const step = (name: string) => doc.mainSteps.find((s) => s.name === name)!;
+  const GROUP = 'arn:aws:ec2:us-east-1:222222222222:security-group/sg-0123456789abcdef0';
+  const given = { IncidentRecordArn: INCIDENT, InvolvedResources: [GROUP] };
+
+  it('scope: asks for the scope only, and outputs the mode, the reason and the place', async () => {
+    // GIVEN a reverter that places the account in approve mode
+    answer = {
+      kind: 'result',
+      body: JSON.stringify({
+        ok: true,
+        mode: 'approve',
+        reason: 'account 222222222222 is under ou-ab12-prodwork, in approve mode',
+        accounts: ['222222222222'],
+      }),
+    };
+    // WHEN the scope step runs
+    const outcome = await runScriptStep(doc, step('scope'), {}, given);
+    // THEN it asked for the scope only, and the branch can read the mode
+    expect(received).toEqual([
+      {
+        functionName: fn,
+        payload: expect.objectContaining({
+          scopeOnly: true,
+          involvedResources: [GROUP],
+        }) as unknown,
+      },
+    ]);
+    expect(outcome).toMatchObject({
+      status: 'Success',
+      Payload: {
+        mode: 'approve',
+        reason: 'account 222222222222 is under ou-ab12-prodwork, in approve mode',
+        accounts: '222222222222/us-east-1',
+      },
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['lists none', undefined, '222222222222/us-east-1'],
+    [
+      'lists places',
+      [{ account: '333333333333', region: 'eu-west-1', mode: 'enforce' }],
+      '333333333333/eu-west-1 (enforce)',
+    ],
+    ['lists an account no group names', ['444444444444'], '444444444444'],
+  ])('scope: names the place when the answer %s', async (_what, accounts, place) => {
+    answer = {
+      kind: 'result',
+      body: JSON.stringify({
+        ok: true,
+        mode: 'enforce',
+        reason: 'r',
+        ...(accounts ? { accounts } : {}),
+      }),
+    };
+    const outcome = await runScriptStep(doc, step('scope'), {}, given);
+    expect(outcome.Payload).toMatchObject({ mode: 'enforce', accounts: place });
+  });
+
+  it.each<[string, Answer, RegExp]>([
+    [
+      'without a mode',
+      { kind: 'result', body: JSON.stringify({ ok: true }) },
+      /without a response mode \(mode: None; expected one of enforce, approve, observe\); nothing was changed$/,
+    ],
+    [
+      'with a mode it does not know',
+      { kind: 'result', body: JSON.stringify({ ok: true, mode: 'revert-everything' }) },
+      /mode: 'revert-everything'/,
+    ],
+    [
+      'with ok: false',
+      { kind: 'result', body: JSON.stringify({ ok: false, mode: 'enforce' }) },
+      /answered ok: false/,
+    ],
+    [
+      'failing',
+      { kind: 'unhandled', body: JSON.stringify({ errorType: 'E', errorMessage: 'boom' }) },
+      /failed \(Unhandled\): E: boom$/,
+    ],
+  ])(
+    'scope: fails the runbook, changing nothing, when the reverter answers %s',
+    async (_w, a, m) => {
+      answer = a;
+      const outcome = await runScriptStep(doc, step('scope'), {}, given);
+      expect(outcome).toMatchObject({ status: 'Failed', error: 'FunctionFailed', exitCode: 1 });
+      expect(outcome.message).toMatch(m);
+    },
+  );
+
+  it('plan: runs the reverter in dry run and outputs the plan for the approvers', async () => {
+    answer = {
+      kind: 'result',
+      body: JSON.stringify({
+        ok: true,
+        dryRun: true,
+        results: [{ groupId: 'sg-0123456789abcdef0', status: 'planned' }],
+        notes: ['sg-0123456789abcdef0 (dry run): would revoke tcp 22 from 0.0.0.0/0'],
+      }),
+    };
+    const outcome = await runScriptStep(doc, step('planForApproval'), {}, given);
+    expect(received[0]!.payload).toMatchObject({ dryRun: true });
+    expect(outcome.Payload?.plan).toBe(
+      'sg-0123456789abcdef0 (dry run): would revoke tcp 22 from 0.0.0.0/0; sg-0123456789abcdef0: planned',
+    );
+  });
+
+  it('plan: cuts a long plan so that the approval message fits', async () => {
+    answer = {
+      kind: 'result',
+      body: JSON.stringify({ ok: true, notes: ['x'.repeat(5_000)] }),
+    };
+    const outcome = await runScriptStep(doc, step('planForApproval'), {}, given);
+    expect(String(outcome.Payload?.plan)).toHaveLength(1_800);
+  });
+
+  it('not_approved: fails the runbook, saying nothing was changed, without calling anything', async () => {
+    const outcome = await runScriptStep(doc, step('approvalNotGiven'), {
+      ApprovalStatus: 'Rejected',
+    });
+    expect(outcome).toMatchObject({ status: 'Failed', error: 'ApprovalNotGiven', exitCode: 1 });
+    expect(outcome.message).toBe(
+      `The revert for ${INCIDENT} was not approved (approval status: Rejected); nothing was changed. Run the runbook again to ask again.`,
+    );
+    expect(received).toEqual([]);
+  });
+
+  it('revertApproved and observe: invoke the reverter with approved: true, or in dry run', async () => {
+    answer = { kind: 'result', body: JSON.stringify({ ok: true, results: [] }) };
+    await runScriptStep(doc, step('revertApproved'), {}, given);
+    await runScriptStep(doc, step('observe'), {}, given);
+    expect(received.map((r) => r.payload)).toEqual([
+      expect.objectContaining({ approved: true, dryRun: false }),
+      expect.objectContaining({ dryRun: true }),
+    ]);
   });
 });
