@@ -550,7 +550,13 @@ export function runDrill(input: DrillInput): DrillReport {
   });
 
   const notes: string[] = [];
-  if (regionOf(config) !== 'us-east-1')
+  if (org)
+    notes.push(
+      org.regions.includes('us-east-1')
+        ? `Root console sign-ins are delivered only in us-east-1; each member's forwarders there send them to the central bus in ${regionOf(config)}, where the root-activity rule matches them.`
+        : `Root console sign-ins are delivered only in us-east-1, which organization.regions leaves out: no forwarder sends them to the central bus.`,
+    );
+  else if (regionOf(config) !== 'us-east-1')
     notes.push(
       `Root console sign-ins are delivered only in us-east-1; the app forwards them to ${regionOf(config)}, where the root-activity rule matches them.`,
     );

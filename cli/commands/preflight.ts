@@ -421,6 +421,19 @@ export async function stackCheck(
 }
 
 async function rootSignIns(ctx: Context): Promise<Omit<Check, 'name'>> {
+  const org = ctx.config.organization;
+  // Organization mode has no root-activity stack: the members' forwarders in us-east-1 bring them.
+  if (org)
+    return org.regions.includes(ROOT_CONSOLE_SIGN_IN_REGION)
+      ? {
+          status: 'pass',
+          detail: `organization mode: the member forwarders in ${ROOT_CONSOLE_SIGN_IN_REGION} send root console sign-ins to the central bus (preflight --organization checks their instances)`,
+        }
+      : {
+          status: 'fail',
+          detail: `organization.regions leaves out ${ROOT_CONSOLE_SIGN_IN_REGION}, where root console sign-ins are delivered: no forwarder sends them to the central bus`,
+          fix: `add ${ROOT_CONSOLE_SIGN_IN_REGION} to organization.regions and deploy again`,
+        };
   if (ctx.region === ROOT_CONSOLE_SIGN_IN_REGION)
     return {
       status: 'pass',

@@ -51,6 +51,13 @@ describe('drill in organization mode (examples/organization.yaml)', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('says root sign-ins come through the members in us-east-1, not a RootActivity stack', () => {
+    expect(report.notes.join('\n')).toContain(
+      "each member's forwarders there send them to the central bus in eu-west-1",
+    );
+    expect(report.notes.join('\n')).not.toContain('the app forwards them');
+  });
+
   it('covers two member accounts in two regions, with security-group changes and GuardDuty findings', () => {
     const seen = report.outcomes.flatMap((o) =>
       o.incidents.map((i) => `${i.place!.account}/${i.place!.region} ${i.detection}`),

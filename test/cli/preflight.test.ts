@@ -541,6 +541,29 @@ describe('each failure says what is wrong and how to fix it', () => {
     });
   });
 
+  it.each([
+    [
+      'covered by the members in us-east-1',
+      ['eu-west-1', 'us-east-1'],
+      'pass',
+      /member forwarders in us-east-1/,
+    ],
+    ['us-east-1 left out of organization.regions', ['eu-west-1'], 'fail', /leaves out us-east-1/],
+  ] as const)('root sign-ins in organization mode: %s', async (_what, regions, status, detail) => {
+    // GIVEN an organization configuration (there is no RootActivity stack in this mode)
+    const org = loadConfig(join(__dirname, '..', '..', 'examples', 'organization.yaml'));
+    const config = { ...org, organization: { ...org.organization!, regions: [...regions] } };
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'FirstResponder-RootActivity' })
+      .rejects(
+        awsError('ValidationError', 'Stack with id FirstResponder-RootActivity does not exist'),
+      );
+    // WHEN preflight runs THEN it does not look for that stack, and judges the regions instead
+    const result = check(await preflight(config), 'Root sign-ins');
+    expect(result.status).toBe(status);
+    expect(result.detail).toMatch(detail);
+  });
+
   it('the main stack not deployed, or rolled back', async () => {
     cfn
       .on(DescribeStacksCommand, { StackName: 'FirstResponder' })
