@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { GROUP_STATUSES, type GroupResult } from '../policy/results';
 import { RESPONSE_MODES, type ResponseMode } from '../policy/scope';
 import { formatRule, ruleFromJson, type RuleJson } from '../policy/rules';
-import { arnPlace, placeName, type Place } from './place';
+import { placeText, type Place } from './place';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
 export const TIMELINE_EVENT_DATA_MAX = 12_000;
@@ -105,9 +105,6 @@ export interface RestoreDetails {
   readonly restoredEvents: readonly string[];
   readonly groups: readonly {
     readonly groupId: string;
-    /** Organization mode: the member account and region restored in. */
-    readonly account?: string;
-    readonly region?: string;
     readonly reauthorized: readonly RuleJson[];
     readonly revoked: readonly RuleJson[];
   }[];
@@ -155,7 +152,7 @@ const scopeFields = (scope: RecordScope | undefined) =>
 /** One sentence a responder reads first; in organization mode it starts with "account/region". */
 export function summarize(result: GroupResult, scope?: RecordScope): string {
   const sentence = summarizeGroup(result, scope?.held ?? 'dry run');
-  return scope ? `${placeName(scope)} ${sentence}` : sentence;
+  return scope ? `${placeText(scope)} ${sentence}` : sentence;
 }
 
 function summarizeGroup(result: GroupResult, held: string): string {
@@ -215,7 +212,7 @@ export function remediationRecord(
   const inLog: RecordInLog = {
     kind: RECORD_IN_LOG_KIND,
     version: 1,
-    summary: `${scope ? `${placeName(scope)} ` : ''}${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
+    summary: `${scope ? `${placeText(scope)} ` : ''}${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
     groupId: result.groupId,
     ...scopeFields(scope),
     status: result.status,
@@ -235,21 +232,6 @@ export function noteRecord(
   return fits(text)
     ? text
     : JSON.stringify({ kind: NOTE_KIND, version: 1, summary: summary.slice(0, 4000) });
-}
-
-/**
- * Where a record's group is, for `restore`: the record's own account and region (organization
- * mode); else the region its resource reference names, else `fallbackRegion`. `account` is
- * undefined for a single-account record: the group is in the incident's own account.
- */
-export function recordPlace(
-  record: { readonly account?: string; readonly region?: string },
-  references: readonly string[],
-  fallbackRegion: string,
-): { readonly account?: string; readonly region: string } {
-  const referenced = references.map(arnPlace).find((p) => p !== undefined);
-  const region = record.region ?? referenced?.region ?? fallbackRegion;
-  return record.account ? { account: record.account, region } : { region };
 }
 
 /** Reads back what first-responder wrote; undefined for anything else on the timeline. */

@@ -3,7 +3,6 @@ import { arnPlace, eventPlace, incidentPlace, partitionOf } from '../../handlers
 import {
   parseRemediationRecord,
   parseTimelineRecord,
-  recordPlace,
   remediationRecord,
   summarize,
 } from '../../handlers/incident/timeline';
@@ -123,9 +122,8 @@ describe('summaries in organization mode', () => {
   });
 });
 
-describe('restore reads where a record was written (recordPlace)', () => {
+describe('records keep their place for restore (read back through the one reader)', () => {
   const result = sshResult('remediated');
-  const ownRef = [SG_ARN('111122223333', 'eu-west-1')];
 
   it('organization mode: the member account and region, from the record as read back', () => {
     const text = remediationRecord(result, {}, undefined, {
@@ -135,10 +133,6 @@ describe('restore reads where a record was written (recordPlace)', () => {
     });
     const record = parseRemediationRecord(text)!;
     expect(record).toMatchObject({ account: MEMBER, region: 'us-east-1', mode: 'enforce' });
-    expect(recordPlace(record, [SG_ARN(MEMBER, 'us-east-1')], 'eu-west-1')).toEqual({
-      account: MEMBER,
-      region: 'us-east-1',
-    });
   });
 
   it('a record too large for the timeline keeps the place too', () => {
@@ -155,12 +149,8 @@ describe('restore reads where a record was written (recordPlace)', () => {
     });
   });
 
-  it.each([
-    ['its reference', ownRef, { region: 'eu-west-1' }],
-    ['the fallback without a reference', [], { region: 'ap-south-1' }],
-  ])('a single-account record: no account, the region from %s', (_, refs, place) => {
+  it('a single-account record: no account, region or mode, as before', () => {
     const record = parseRemediationRecord(remediationRecord(result, {}))!;
-    expect(Object.keys(record)).not.toContain('account');
-    expect(recordPlace(record, refs, 'ap-south-1')).toEqual(place);
+    for (const key of ['account', 'region', 'mode']) expect(record).not.toHaveProperty(key);
   });
 });

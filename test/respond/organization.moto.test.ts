@@ -5,9 +5,11 @@
  * security account's credentials, assumes the member role and reverts the group of the event's
  * account and region, and nothing else anywhere.
  *
- * The intake's organization mode is another helper's work, not on main when this was written: the
- * reverter is invoked with the incident the intake opens (its trigger: the forwarded event).
- * Incident Manager is not in moto: mocked with documented shapes.
+ * The first case runs the whole chain: the forwarded event through the central intake (organization
+ * mode: it judges the group through the member role and opens the incident), then the reverter
+ * with that incident, as the runbook invokes it (its trigger: the event the intake passed to
+ * StartIncident; its involved resources: the incident's related items). Incident Manager is not
+ * in moto: mocked with documented shapes.
  *
  * moto gaps, and what stands in for them:
  * - it enforces no IAM: the AssumeRole parameters the function sent (role ARN, session name,
@@ -26,7 +28,7 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
+import { SSMIncidentsClient, StartIncidentCommand } from '@aws-sdk/client-ssm-incidents';
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
@@ -42,6 +44,9 @@ import {
   type OrganizationResponder,
 } from '../../handlers/respond/organization';
 import { makeHandler } from '../../handlers/reverter';
+import { makeHandler as makeIntake } from '../../handlers/intake';
+import { MemberSessions, type MemberTarget } from '../../handlers/aws/member-session';
+import { intakeDepsIn, mockIncidentManager } from '../intake/support';
 import {
   fixture,
   guardDutyFinding,
@@ -83,6 +88,7 @@ interface World {
   readonly outsider: string;
   readonly ouEnforce: string;
   readonly ouObserve: string;
+  readonly organizationId: string;
   readonly settings: OrganizationConfig;
   /** One world-open group per place, "account/region" -> group ID. */
   readonly groups: Map<string, string>;
@@ -151,7 +157,8 @@ function unchangedBut(
 
 beforeAll(async () => {
   const orgs = new OrganizationsClient(moto().clientConfig);
-  await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const organizationId = (await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' })))
+    .Organization!.Id!;
   const root = (await orgs.send(new ListRootsCommand({}))).Roots![0]!.Id!;
   const ou = async (Name: string) =>
     (await orgs.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name })))
@@ -195,6 +202,7 @@ beforeAll(async () => {
     outsider,
     ouEnforce,
     ouObserve,
+    organizationId,
     settings: settingsOf({ ouEnforce, ouObserve }),
     groups,
   };
@@ -207,10 +215,13 @@ afterAll(() => {
 
 /** What the central functions sent: AssumeRole inputs, and each member session's commands. */
 interface Sent {
+  /** The reverter's and the GuardDuty response's. */
   assumeRole: AssumeRoleCommandInput[];
+  /** Where the intake read the group. */
+  intakeSessions: MemberTarget[];
   /** "account/region Command" */
   member: string[];
-  /** Commands sent with the function's own (security account) EC2 client. */
+  /** Commands sent with the functions' own (security account) EC2 clients. */
   own: string[];
 }
 
@@ -290,21 +301,75 @@ function forwardedEvent(account: string, region: string, groupId: string): strin
 let incidents: ReturnType<typeof mockIncidents> | undefined;
 afterEach(() => incidents?.restore());
 const records = () => writtenRecords(incidents!);
-const newSent = (): Sent => ({ assumeRole: [], member: [], own: [] });
+const newSent = (): Sent => ({ assumeRole: [], intakeSessions: [], member: [], own: [] });
 const writesIn = (sent: Sent) => sent.member.filter((c) => /Authorize|Revoke/.test(c));
 
-it('an event from member A in us-east-1: the reverter assumes the member role and reverts there only', async () => {
-  // GIVEN an incident opened by member A's event in us-east-1, A being in the enforce OU
+/**
+ * The central intake in organization mode, as its entry builds it: the security account's
+ * STS for the member sessions, EC2 of its own account (which must not be used).
+ */
+async function centralIntake(sent: Sent) {
+  const credentials = await credentialsIn(world.security, 'first-responder-central');
+  const sts = new STSClient({ ...moto().clientConfig, credentials });
+  const sessions = new MemberSessions({ roleName: ROLE, sts });
+  const { deps } = await intakeDepsIn(moto());
+  const own = new EC2Client({ ...moto().clientConfig, credentials });
+  own.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.own.push(`intake ${context.commandName ?? '?'}`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordIntakeOwnCommands' },
+  );
+  return makeIntake({
+    ...deps,
+    ec2: own,
+    organization: () => ({
+      organizationId: world.organizationId,
+      homeRegion: HOME,
+      excludeAccounts: [],
+      ...world.settings,
+    }),
+    memberEc2: (_settings, target) => {
+      sent.intakeSessions.push(target);
+      return sessions.ec2(target);
+    },
+    sourceIdentity: () => 'first-responder-intake',
+  });
+}
+
+it('an event from member A in us-east-1: through the central intake, the reverter assumes the member role and reverts there only', async () => {
+  // GIVEN member A's change in us-east-1, forwarded to the central bus, A being in the enforce OU
   const place = `${world.a}/${R}`;
   const groupId = world.groups.get(place)!;
-  incidents = mockIncidents(triggerData(forwardedEvent(world.a, R, groupId)));
   const before = await snapshot();
   const sent = newSent();
-  const { reverter, reverterResponder } = await central(sent);
+
+  // WHEN the central intake takes it
+  const im = mockIncidentManager();
+  const intake = await centralIntake(sent);
+  const opened = await intake({
+    detection: 'securityGroupOpened',
+    event: JSON.parse(forwardedEvent(world.a, R, groupId)) as Record<string, unknown>,
+  });
+  // THEN it read the group through the member role in A/us-east-1 and opened an incident
+  expect(sent.intakeSessions).toEqual([expect.objectContaining({ account: world.a, region: R })]);
+  expect(opened).toMatchObject({ decision: 'open' });
+  const incidentArn = (opened as { incidentRef: string }).incidentRef;
+  const start = im.commandCalls(StartIncidentCommand)[0]!.args[0].input;
+  const involvedResources = (start.relatedItems ?? []).flatMap((r) =>
+    r.identifier?.value?.arn ? [r.identifier.value.arn] : [],
+  );
+  expect(involvedResources).toContain(`arn:aws:ec2:${R}:${world.a}:security-group/${groupId}`);
+  im.restore();
+  // Incident Manager keeps the event passed to StartIncident as the incident's trigger.
+  incidents = mockIncidents(triggerData(start.triggerDetails!.rawData!));
+  const incidentId = incidentArn.split('/').pop()!;
 
   // WHEN the revert runbook invokes the central reverter with the incident
+  const { reverter, reverterResponder } = await central(sent);
   const res = await reverter(
-    { incidentRecordArn: INCIDENT_ARN },
+    { incidentRecordArn: incidentArn, involvedResources },
     { awsRequestId: 'org-e2e-1', getRemainingTimeInMillis: () => 240_000 },
   );
 
@@ -323,11 +388,11 @@ it('an event from member A in us-east-1: the reverter assumes the member role an
       `${world.security}/${HOME}`,
     ]),
   );
-  // and the function sent exactly one AssumeRole, naming the incident and itself
+  // and the reverter sent exactly one AssumeRole, naming the incident and itself
   expect(sent.assumeRole).toEqual([
     {
       RoleArn: `arn:aws:iam::${world.a}:role/${ROLE}`,
-      RoleSessionName: `fr-${INCIDENT_ID}`,
+      RoleSessionName: `fr-${incidentId}`,
       SourceIdentity: FUNCTION,
       DurationSeconds: 900,
     },
@@ -336,14 +401,14 @@ it('an event from member A in us-east-1: the reverter assumes the member role an
   const session = reverterResponder().ec2({
     account: world.a,
     region: R,
-    sessionName: `fr-${INCIDENT_ID}`,
+    sessionName: `fr-${incidentId}`,
     sourceIdentity: FUNCTION,
   });
   const identity = await new STSClient({
     ...moto().clientConfig,
     credentials: await session.config.credentials(),
   }).send(new GetCallerIdentityCommand({}));
-  expect(identity.Arn).toBe(`arn:aws:sts::${world.a}:assumed-role/${ROLE}/fr-${INCIDENT_ID}`);
+  expect(identity.Arn).toBe(`arn:aws:sts::${world.a}:assumed-role/${ROLE}/fr-${incidentId}`);
   // one read and the writes, all in A/us-east-1; none with the security account's own client
   expect(sent.member).toEqual([
     `${place} DescribeSecurityGroupsCommand`,
@@ -364,7 +429,7 @@ it('an event from member A in us-east-1: the reverter assumes the member role an
 
   // The line the closing note quotes.
   process.stdout.write(
-    `organization e2e (moto): accounts A=${world.a} B=${world.b} security=${world.security}; event from A/${R} (OU ${world.ouEnforce}, enforce) -> AssumeRole ${sent.assumeRole[0]!.RoleArn}, session ${sent.assumeRole[0]!.RoleSessionName}, source identity ${FUNCTION} -> ${groupId} in A/${R}: [${before.get(place)!.join(', ')}] -> [${after.get(place)!.join(', ')}]; unchanged (still [${BEFORE.join(', ')}]): ${unchanged.map(label).join(', ')}\n`,
+    `organization e2e (moto): accounts A=${world.a} B=${world.b} security=${world.security}; event from A/${R} (OU ${world.ouEnforce}, enforce) -> central intake (group read as ${sent.intakeSessions[0]!.account}/${sent.intakeSessions[0]!.region}; incident "${start.title ?? ''}") -> reverter: AssumeRole ${sent.assumeRole[0]!.RoleArn}, session ${sent.assumeRole[0]!.RoleSessionName}, source identity ${FUNCTION} -> ${groupId} in A/${R}: [${before.get(place)!.join(', ')}] -> [${after.get(place)!.join(', ')}]; unchanged (still [${BEFORE.join(', ')}]): ${unchanged.map(label).join(', ')}\n`,
   );
 });
 
