@@ -33,14 +33,13 @@ import {
 } from './env';
 import { InputError } from './shared/errors';
 import type { IncidentBackend } from './incident/backend';
+import { partitionOf, type Place } from './incident/place';
 import {
   changedGroupId,
   decideIntake,
-  partitionOf,
   placeOf,
   securityGroupKey,
   type GroupVerdict,
-  type Place,
 } from './intake/decide';
 import { BadEventError, parseIntakeRequest, type EventEnvelope } from './intake/request';
 import type { SecurityGroupPolicy } from './policy/policy';
@@ -184,7 +183,7 @@ function whereTheGroupIs(
   if (!organization) return { ec2: deps.ec2 };
   if (!deps.memberEc2)
     throw new InputError('organization mode needs member sessions (IntakeDeps.memberEc2)');
-  const place = placeOf('securityGroupOpened', event);
+  const place = placeOf(event);
   const ec2 = deps.memberEc2(organization, {
     ...place,
     sessionName: securityGroupKey(place, groupId),
