@@ -183,7 +183,7 @@ function whereTheGroupIs(
   if (!organization) return { ec2: deps.ec2 };
   if (!deps.memberEc2)
     throw new InputError('organization mode needs member sessions (IntakeDeps.memberEc2)');
-  const place = placeOf(event);
+  const place = placeOf('securityGroupOpened', event);
   const ec2 = deps.memberEc2(organization, {
     ...place,
     sessionName: securityGroupKey(place, groupId),

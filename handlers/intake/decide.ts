@@ -114,12 +114,13 @@ export function groupArn(place: Place, groupId: string): string {
 }
 
 /**
- * Where an event's resources are (./place.ts): an event forwarded from a member keeps its own
- * `account` and `region`; a GuardDuty finding names the member's in its detail. The envelope when
- * the event names no valid place.
+ * Where an event's resources are (../incident/place.ts): an event forwarded from a member keeps
+ * its own `account` and `region`; a GuardDuty finding names the member's in its detail (the
+ * envelope names the delegated administrator). The envelope when the finding names no valid place.
  */
-export function placeOf(event: EventEnvelope): Place {
-  return eventPlace(event) ?? { account: event.account, region: event.region };
+export function placeOf(detection: IntakeDetection, event: EventEnvelope): Place {
+  const envelope = { account: event.account, region: event.region };
+  return detection === 'guardDutyFinding' ? (eventPlace(event) ?? envelope) : envelope;
 }
 
 /** Who made a CloudTrail call, in the fewest words a responder recognises. */
@@ -494,7 +495,9 @@ export function decideIntake(input: IntakeInput): IntakeDecision {
   const { detection, event } = input;
   // A single account keeps the envelope's place, exactly as before organization mode.
   const organization = input.organization === true;
-  const place = organization ? placeOf(event) : { account: event.account, region: event.region };
+  const place = organization
+    ? placeOf(detection, event)
+    : { account: event.account, region: event.region };
   const verdict: Verdict =
     detection === 'guardDutyFinding'
       ? guardDuty(event, place)

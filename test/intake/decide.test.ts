@@ -420,12 +420,12 @@ describe('organization mode', () => {
   it('falls back to the envelope when a finding names no valid account or region', () => {
     const event = eventFixture(member) as EventEnvelope;
     expect(
-      placeOf({
+      placeOf('guardDutyFinding', {
         ...event,
         detail: { ...event.detail, accountId: 'not-an-account', region: '' },
       }),
     ).toEqual({ account: '111111111111', region: 'us-east-1' });
-    expect(placeOf(event)).toEqual(MEMBER);
+    expect(placeOf('guardDutyFinding', event)).toEqual(MEMBER);
   });
 
   it('keeps the place whole in a title at the length limit', () => {
