@@ -211,7 +211,7 @@ const validate = defineCommand({
   summary:
     'GuardDuty sample findings through incident, engagement and runbook, timed; --tripwire also opens a temporary group and times its revert (live; creates and deletes resources)',
   description:
-    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. In organization mode, --account ID --tripwire runs the tripwire in that member account through --role, and waits for its incident in the security account with your own credentials; sample findings are then not generated (GuardDuty makes them only for the administrator's own account). Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
+    "Generate a High and a Critical GuardDuty sample finding and wait, step by step, for the incidents to open, the engagement to start and the runbook to finish, printing each step's time. With --tripwire, also create a temporary security group open to the world, time its revert and delete it. In organization mode, --account ID --tripwire runs the tripwire in that member account through --role (refused when the account is in observe mode, where nothing is reverted), and waits for its incident in the security account with your own credentials; sample findings are then not generated (GuardDuty makes them only for the administrator's own account). Calls AWS and creates resources (sample findings change nothing). Exits 1 when a step fails.",
   options: {
     config: CONFIG,
     timeout: {

@@ -27,12 +27,17 @@ import { resolveTargets } from '../../handlers/incident/targets';
 import {
   changedGroupId,
   decideIntake,
+  placeOf,
   type GroupVerdict,
   type IntakeDecision,
   type RelatedResource,
 } from '../../handlers/intake/decide';
 import { nextStep, type DedupeRecord, type IncidentStatus } from '../../handlers/intake/dedupe';
-import { BadEventError, parseIntakeRequest } from '../../handlers/intake/request';
+import {
+  BadEventError,
+  parseIntakeRequest,
+  type EventEnvelope,
+} from '../../handlers/intake/request';
 import type { SecurityGroupPolicy } from '../../handlers/policy/policy';
 import { formatRule, ruleFromJson } from '../../handlers/policy/rules';
 import { matchesPattern } from '../../patterns/match';
@@ -361,22 +366,6 @@ export function exampleDrillInputs(
     : { events: join(examples, 'events'), groups: join(examples, 'security-groups.json') };
 }
 
-/**
- * Where a response acts for an event: a GuardDuty finding reaches the administrator's bus with
- * the member's account and region in its detail; every other event names them in its envelope
- * (kept when a member forwards it to the central bus).
- */
-export function actingIn(
-  detection: DetectionId,
-  event: Json,
-): { readonly account: string; readonly region: string } {
-  const account = str(event.account) ?? '';
-  const region = str(event.region) ?? '';
-  if (detection !== 'guardDutyFinding') return { account, region };
-  const f = findingFacts(event);
-  return { account: f.account ?? account, region: f.region ?? region };
-}
-
 /** The account's mode, placed from `placements`; an account not among them is observed. */
 export function scopeOf(
   org: OrganizationConfig,
@@ -444,7 +433,9 @@ export function runDrill(input: DrillInput): DrillReport {
     const incidents = matched.map((detection): DrillIncident => {
       const plan = plans.find((p) => p.detection === detection)!;
       const intake = intakeFor(detection, plan.impact);
-      const place = org ? scopeOf(org, input.placements, actingIn(detection, e.event)) : undefined;
+      const place = org
+        ? scopeOf(org, input.placements, placeOf(detection, e.event as EventEnvelope))
+        : undefined;
       const response: string[] = [];
       let groupPlans: GroupPlanJson[] | undefined;
       /** Whether the runbook would change something (what the mode decides on). */
@@ -538,6 +529,7 @@ export function runDrill(input: DrillInput): DrillReport {
         event: req.event,
         planImpact,
         ...(detection === 'securityGroupOpened' && group ? { group } : {}),
+        ...(config.organization ? { organization: true } : {}),
       });
       const replayed = replayDedupe(records, decision, req.event.id, e.file);
       return {

@@ -19,6 +19,8 @@ import {
   type IncidentRecordSummary,
 } from '@aws-sdk/client-ssm-incidents';
 import { readTrigger } from '../../handlers/aws/incidents';
+import { AccountPlacements } from '../../handlers/aws/organizations';
+import { resolveMode } from '../../handlers/policy/scope';
 import { InputError } from '../../handlers/shared/errors';
 import { findingFacts } from '../../handlers/incident/guardduty';
 import { regionOf, responsePlansOf, type FirstResponderConfig } from '../../infra/config';
@@ -146,6 +148,7 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
       throw new InputError(
         `--region ${region} is not in organization.regions (${regions.join(', ')}): no forwarder sends its events to the central bus, so nothing would respond`,
       );
+    if (config.organization) await memberMode(config.organization, member.account);
     step({
       name: 'GuardDuty sample findings',
       status: 'skip',
@@ -301,6 +304,42 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
       ...waits,
       startedAtMs: at(),
       ...(options.signals ? { signals: options.signals } : {}),
+    });
+  }
+
+  /**
+   * The member's mode, placed as the functions place it (ListParents up to the root): an
+   * observed account never has the group reverted, so the tripwire is refused there.
+   */
+  async function memberMode(
+    org: NonNullable<FirstResponderConfig['organization']>,
+    account: string,
+  ): Promise<void> {
+    const placements = new AccountPlacements({ organizations: clients.organizations(region) });
+    const placement = await placements.place(account);
+    const name = `mode of account ${account}`;
+    if (!placement.found) {
+      // The functions look it up with their own role; this caller may not be allowed to.
+      step({
+        name,
+        status: 'skip',
+        detail: `not placed from here (${placement.reason}); if the functions cannot place it either, it is observed and the tripwire is not reverted`,
+      });
+      return;
+    }
+    const scope = resolveMode(org, account, placement);
+    if (scope.mode === 'observe')
+      throw new InputError(
+        `--account ${account}: ${scope.reason}: first-responder records a plan there and changes nothing, so the tripwire group would never be reverted; pick an account of an enforce (or approve) target`,
+      );
+    step({
+      name,
+      status: 'pass',
+      detail:
+        scope.mode === 'approve'
+          ? `${scope.reason}: the revert waits for an approval, which must come within --timeout`
+          : scope.reason,
+      atMs: at(),
     });
   }
 

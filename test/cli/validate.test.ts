@@ -25,6 +25,7 @@ import {
   ListTimelineEventsCommand,
   SSMIncidentsClient,
 } from '@aws-sdk/client-ssm-incidents';
+import { ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
@@ -430,8 +431,18 @@ describe('validate --account: the tripwire in a member account (organization mod
   const SG = 'sg-0123456789abcdef0';
   const SG_PLAN = 'first-responder-security-group-opened';
   let ec2: AwsClientStub<EC2Client>;
+  let orgs: AwsClientStub<OrganizationsClient>;
+  /** Where the member sits: ListParents from the account up to the root. */
+  const placeUnder = (ou: string) =>
+    orgs
+      .on(ListParentsCommand, { ChildId: MEMBER })
+      .resolves({ Parents: [{ Id: ou, Type: 'ORGANIZATIONAL_UNIT' }] })
+      .on(ListParentsCommand, { ChildId: ou })
+      .resolves({ Parents: [{ Id: 'r-ab12', Type: 'ROOT' }] });
 
   beforeEach(() => {
+    orgs = mockClient(OrganizationsClient);
+    placeUnder('ou-ab12-sandbox1');
     sts.on(AssumeRoleCommand).resolves({
       Credentials: {
         AccessKeyId: 'ASIAEXAMPLEMEMBER',
@@ -456,7 +467,10 @@ describe('validate --account: the tripwire in a member account (organization mod
       ],
     }));
   });
-  afterEach(() => ec2.restore());
+  afterEach(() => {
+    ec2.restore();
+    orgs.restore();
+  });
 
   const member = (options: Partial<ValidateOptions> = {}) =>
     validate({
@@ -485,14 +499,42 @@ describe('validate --account: the tripwire in a member account (organization mod
     expect(await im.config.credentials()).not.toMatchObject({ accessKeyId: 'ASIAEXAMPLEMEMBER' });
     // and no sample finding was generated: they would be the administrator's, not the member's
     expect(gd.commandCalls(CreateSampleFindingsCommand)).toHaveLength(0);
-    expect(report.steps[0]).toMatchObject({ name: 'GuardDuty sample findings', status: 'skip' });
-    expect(report.steps[0]!.detail).toContain("the detector's own account");
+    expect(report.steps.map((x) => [x.name, x.status])).toEqual([
+      [`mode of account ${MEMBER}`, 'pass'],
+      ['GuardDuty sample findings', 'skip'],
+    ]);
+    expect(report.steps[0]!.detail).toContain('under ou-ab12-sandbox1, in enforce mode');
+    expect(report.steps[1]!.detail).toContain("the detector's own account");
     expect(report).toMatchObject({ ok: true, memberAccount: MEMBER });
     expect(report.tripwire!.steps.at(-1)).toMatchObject({
       name: 'incident in the security account',
       status: 'pass',
       detail: expect.stringContaining(`incident-record/${SG_PLAN}/c3`) as string,
     });
+  });
+
+  it('refuses an account in observe mode: the group would never be reverted', async () => {
+    placeUnder('ou-ab12-vendors1');
+    await expect(member({ member: { account: MEMBER } })).rejects.toThrow(
+      /^--account 222222222222: account 222222222222 is in none of the targets .*; observing only \(fail closed\): first-responder records a plan there and changes nothing/,
+    );
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
+  });
+
+  it('says that an account in approve mode is reverted only once someone approves', async () => {
+    placeUnder('ou-ab12-prodwork');
+    const report = await member();
+    expect(report.steps[0]!.detail).toMatch(/in approve mode .*: the revert waits for an approval/);
+  });
+
+  it('runs all the same when it may not place the account itself, and says so', async () => {
+    orgs
+      .on(ListParentsCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const report = await member();
+    expect(report.steps[0]).toMatchObject({ name: `mode of account ${MEMBER}`, status: 'skip' });
+    expect(report.ok).toBe(true);
   });
 
   it('fails when no incident names the group', async () => {
