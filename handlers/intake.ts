@@ -33,14 +33,13 @@ import {
 } from './env';
 import { InputError } from './shared/errors';
 import type { IncidentBackend } from './incident/backend';
+import { partitionOf, type Place } from './incident/place';
 import {
   changedGroupId,
   decideIntake,
-  partitionOf,
   placeOf,
   securityGroupKey,
   type GroupVerdict,
-  type Place,
 } from './intake/decide';
 import { BadEventError, parseIntakeRequest, type EventEnvelope } from './intake/request';
 import type { SecurityGroupPolicy } from './policy/policy';

@@ -6,6 +6,7 @@
  * one already open is the dedupe table's business (./dedupe.ts).
  */
 import { findingFacts } from '../incident/guardduty';
+import { eventPlace, partitionOf, placeName, type Place } from '../incident/place';
 import { rootActivityFacts } from '../incident/root-activity';
 import { GROUP_ID } from '../incident/targets';
 import type { LogPointer } from '../incident/timeline';
@@ -64,12 +65,6 @@ export interface IncidentDraft {
   };
 }
 
-/** Where an event's resources are: the account and region to act in. */
-export interface Place {
-  readonly account: string;
-  readonly region: string;
-}
-
 export type IntakeDecision =
   | {
       readonly kind: 'none';
@@ -114,40 +109,19 @@ export interface IntakeInput {
 // ---------------------------------------------------------------------------------------------
 // Facts read from the event
 
-/** The partition a region belongs to. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
 export function groupArn(place: Place, groupId: string): string {
   return `arn:${partitionOf(place.region)}:ec2:${place.region}:${place.account}:security-group/${groupId}`;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 /**
- * Where an event's resources are. An event forwarded from a member's bus keeps its own `account`
- * and `region`; a GuardDuty finding reaches the delegated administrator with the administrator's,
- * and names the member's in `detail.accountId` and `detail.region` (the finding format).
+ * Where an event's resources are (../incident/place.ts): an event forwarded from a member keeps
+ * its own `account` and `region`; a GuardDuty finding names the member's in its detail (the
+ * envelope names the delegated administrator). The envelope when the finding names no valid place.
  */
 export function placeOf(detection: IntakeDetection, event: EventEnvelope): Place {
-  if (detection === 'guardDutyFinding') {
-    const d = obj(event.detail);
-    const account = str(d.accountId);
-    const region = str(d.region);
-    return {
-      account: account && ACCOUNT_ID.test(account) ? account : event.account,
-      region: region && REGION_NAME.test(region) ? region : event.region,
-    };
-  }
-  return { account: event.account, region: event.region };
+  const envelope = { account: event.account, region: event.region };
+  return detection === 'guardDutyFinding' ? (eventPlace(event) ?? envelope) : envelope;
 }
-
-/** "222222222222/us-east-1", as titles and records name a place. */
-export const placeText = (place: Place): string => `${place.account}/${place.region}`;
 
 /** Who made a CloudTrail call, in the fewest words a responder recognises. */
 export function actorOf(detail: Json): string {
@@ -538,10 +512,10 @@ export function decideIntake(input: IntakeInput): IntakeDecision {
       kind: 'none',
       detection,
       ...(verdict.dedupeKey ? { dedupeKey: verdict.dedupeKey } : {}),
-      reason: organization ? `${verdict.none} (in ${placeText(place)})` : verdict.none,
+      reason: organization ? `${verdict.none} (in ${placeName(place)})` : verdict.none,
       ...where,
     };
-  const suffix = organization ? ` in ${placeText(place)}` : '';
+  const suffix = organization ? ` in ${placeName(place)}` : '';
   return {
     kind: 'incident',
     detection,
