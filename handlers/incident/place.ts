@@ -5,11 +5,22 @@
  * A GuardDuty finding reaches the delegated administrator with `account` = the administrator:
  * the member and its region are `detail.accountId` and `detail.region`.
  */
-import { placeText, type Place } from '../intake/decide';
 import type { IncidentTrigger } from './trigger';
 
-// One definition of a place, its text and its partition: the intake's, which names places first.
-export { partitionOf, placeText, type Place } from '../intake/decide';
+export interface Place {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** "222222222222/us-east-1": how records and titles name a place. */
+export const placeName = (p: Place): string => `${p.account}/${p.region}`;
+
+/** The partition of a region, for ARNs. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
 
 export const samePlace = (a: Place, b: Place): boolean =>
   a.account === b.account && a.region === b.region;
@@ -21,7 +32,7 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function validPlace(account: unknown, region: unknown): Place | undefined {
+function placeOf(account: unknown, region: unknown): Place | undefined {
   const a = str(account);
   const r = str(region);
   return a && r && ACCOUNT.test(a) && REGION.test(r) ? { account: a, region: r } : undefined;
@@ -31,15 +42,15 @@ function validPlace(account: unknown, region: unknown): Place | undefined {
 export function eventPlace(event: Json): Place | undefined {
   if (str(event['detail-type']) === 'GuardDuty Finding') {
     const detail = obj(event.detail);
-    return validPlace(detail.accountId, detail.region);
+    return placeOf(detail.accountId, detail.region);
   }
-  return validPlace(event.account, event.region);
+  return placeOf(event.account, event.region);
 }
 
 /** Account and region of an EC2 resource ARN (arn:aws:ec2:us-east-1:2222…:security-group/sg-…). */
 export function arnPlace(arn: string): Place | undefined {
   const m = /^arn:aws[a-z-]*:ec2:([a-z0-9-]+):(\d{12}):/.exec(arn);
-  return m ? validPlace(m[2], m[1]) : undefined;
+  return m ? placeOf(m[2], m[1]) : undefined;
 }
 
 export type IncidentPlace =
@@ -61,7 +72,7 @@ export function incidentPlace(
   const named = new Map(
     involvedResources.flatMap((arn) => {
       const p = arnPlace(arn);
-      return p ? [[placeText(p), p] as const] : [];
+      return p ? [[placeName(p), p] as const] : [];
     }),
   );
   const [only, ...others] = [...named.values()];

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { GROUP_STATUSES, type GroupResult } from '../policy/results';
 import { RESPONSE_MODES, type ResponseMode } from '../policy/scope';
 import { formatRule, ruleFromJson, type RuleJson } from '../policy/rules';
-import { placeText, type Place } from './place';
+import { placeName, type Place } from './place';
 
 /** CreateTimelineEvent's documented maximum for eventData. */
 export const TIMELINE_EVENT_DATA_MAX = 12_000;
@@ -152,7 +152,7 @@ const scopeFields = (scope: RecordScope | undefined) =>
 /** One sentence a responder reads first; in organization mode it starts with "account/region". */
 export function summarize(result: GroupResult, scope?: RecordScope): string {
   const sentence = summarizeGroup(result, scope?.held ?? 'dry run');
-  return scope ? `${placeText(scope)} ${sentence}` : sentence;
+  return scope ? `${placeName(scope)} ${sentence}` : sentence;
 }
 
 function summarizeGroup(result: GroupResult, held: string): string {
@@ -212,7 +212,7 @@ export function remediationRecord(
   const inLog: RecordInLog = {
     kind: RECORD_IN_LOG_KIND,
     version: 1,
-    summary: `${scope ? `${placeText(scope)} ` : ''}${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
+    summary: `${scope ? `${placeName(scope)} ` : ''}${result.groupId}: ${result.status}, ${result.revoked.length} revoked and ${result.authorized.length} authorized; the complete record is in the function's log`,
     groupId: result.groupId,
     ...scopeFields(scope),
     status: result.status,

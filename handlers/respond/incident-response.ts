@@ -6,7 +6,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMIncidentsClient } from '@aws-sdk/client-ssm-incidents';
-import { arnPlace, placeText, samePlace } from '../incident/place';
+import { arnPlace, placeName, samePlace } from '../incident/place';
 import type { IncidentRecords } from '../incident/records';
 import { resolveTargets, type Targets } from '../incident/targets';
 import { noteRecord, remediationRecord, type LogPointer } from '../incident/timeline';
@@ -157,7 +157,7 @@ async function actInMember(
   });
   if (elsewhere.length)
     await note(
-      `REFUSED: ${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} not in the event's account and region (${placeText(scope.place)}); nothing was changed there.`,
+      `REFUSED: ${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} not in the event's account and region (${placeName(scope.place)}); nothing was changed there.`,
       { refused: elsewhere },
     );
   return {

@@ -9,7 +9,7 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { createStsClient, MemberSessions, type MemberTarget } from '../aws/member-session';
 import { AccountPlacements, createOrganizationsClient } from '../aws/organizations';
-import { incidentPlace, partitionOf, placeText, type Place } from '../incident/place';
+import { incidentPlace, partitionOf, placeName, type Place } from '../incident/place';
 import type { IncidentTrigger } from '../incident/trigger';
 import {
   mayChange,
@@ -138,7 +138,7 @@ export function sessionNameFor(incidentId: string): string {
 /** One line for the incident: where it is handled, in which mode, and what happens. */
 export function scopeNote(scope: MemberScope): string {
   const { place, decision } = scope;
-  return `Organization mode: ${placeText(place)} is in ${decision.mode} mode (${decision.reason}). ${
+  return `Organization mode: ${placeName(place)} is in ${decision.mode} mode (${decision.reason}). ${
     scope.changes
       ? 'Reverting there through the member role.'
       : `${scope.held ?? 'observe mode'}: the plan is recorded, nothing is changed.`
