@@ -5,6 +5,7 @@
 import { DescribeTimeToLiveCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTimelineEventCommand, StartIncidentCommand } from '@aws-sdk/client-ssm-incidents';
 import { DedupeTable } from '../../handlers/aws/dedupe-table';
+import { clientToken } from '../../handlers/aws/incidents';
 import { applyDecision, openToken, type IntakeOutcome } from '../../handlers/respond/intake-flow';
 import { decideIntake, type IntakeDecision } from '../../handlers/intake/decide';
 import { LEASE_MS, RECORD_TTL_DAYS } from '../../handlers/intake/dedupe';
@@ -89,6 +90,81 @@ describe('ten concurrent deliveries of one finding', () => {
     expect(new Set(appends.map((a) => a.args[0].input.clientToken)).size).toBe(9);
     // AND while StartIncident is slow, the others leave their repeats for the opener
     if (startMs > 1_000) expect(leftForOpener).toBeGreaterThan(0);
+  });
+});
+
+/** A promise resolved from outside: a gate that holds one delivery at a chosen point. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+describe('a repeat racing the opener', () => {
+  // Each write to the record is atomic, so a repeat's "record me" lands either before the
+  // opener's "mark open" (which returns it, for the opener to append) or after it (refused: the
+  // repeat reads the record again and appends itself). Both orders, forced, append it once.
+  it('recorded just before the mark is appended by the opener', async () => {
+    // GIVEN an opener held just before it marks the record open
+    const { im, deps, table } = await setup();
+    const markOpen = table.markOpen.bind(table);
+    const atMark = gate();
+    const release = gate();
+    jest.spyOn(table, 'markOpen').mockImplementation(async (...args) => {
+      atMark.open();
+      await release.opened;
+      return markOpen(...args);
+    });
+    const opener = applyDecision(deps, decide('d-1'), 'd-1');
+    await atMark.opened;
+    // WHEN a repeat arrives, finds the record "opening" and records itself
+    const repeat = await applyDecision(deps, decide('d-2'), 'd-2');
+    expect(repeat).toMatchObject({ decision: 'append', generation: 1 });
+    expect(repeat).not.toHaveProperty('incidentRef');
+    release.open();
+    // THEN the opener's mark returns the repeat, and the opener appends it, once
+    const opened = await opener;
+    expect(opened).toMatchObject({ decision: 'open', appended: 1 });
+    const appends = im.commandCalls(CreateTimelineEventCommand);
+    expect(appends.map((a) => a.args[0].input.clientToken)).toEqual([
+      clientToken('repeat', repeat.dedupeKey, '1', 'd-2'),
+    ]);
+  });
+
+  it('that read "opening" but writes after the mark appends itself, once', async () => {
+    // GIVEN a repeat that read the record while "opening", held before it records itself,
+    // AND an opener that marks the record open meanwhile
+    const { im, deps, table } = await setup();
+    const markOpen = table.markOpen.bind(table);
+    const record = table.record.bind(table);
+    const repeatAtRecord = gate();
+    const marked = gate();
+    jest.spyOn(table, 'markOpen').mockImplementation(async (...args) => {
+      await repeatAtRecord.opened;
+      const out = await markOpen(...args);
+      marked.open();
+      return out;
+    });
+    jest.spyOn(table, 'record').mockImplementation(async (...args) => {
+      repeatAtRecord.open();
+      await marked.opened;
+      return record(...args);
+    });
+    // WHEN both run
+    const [opened, repeat] = await Promise.all([
+      applyDecision(deps, decide('d-1'), 'd-1'),
+      applyDecision(deps, decide('d-2'), 'd-2'),
+    ]);
+    // THEN the late "record me" is refused, and the repeat appends itself to the incident
+    expect(opened).toMatchObject({ decision: 'open', appended: 0 });
+    const arn = (opened as Extract<IntakeOutcome, { decision: 'open' }>).incidentRef;
+    expect(repeat).toMatchObject({ decision: 'append', incidentRef: arn, generation: 1 });
+    const appends = im.commandCalls(CreateTimelineEventCommand);
+    expect(appends.map((a) => a.args[0].input.clientToken)).toEqual([
+      clientToken('repeat', repeat.dedupeKey, '1', 'd-2'),
+    ]);
+    // AND nothing is left on the record for no one to append
+    expect((await table.read(repeat.dedupeKey!))?.pending).toEqual([]);
   });
 });
 

@@ -37,12 +37,34 @@ export function eventFixture(name: string): Record<string, unknown> {
   ) as Record<string, unknown>;
 }
 
+/**
+ * DynamoDB applies a conditional write to an item atomically: concurrent writes to one item are
+ * serialized. moto server does not: it answers requests on threads, and its UpdateItem checks the
+ * condition, then applies the update, with no lock between. So a repeat's "append to pending if
+ * still opening" can pass its check, let the opener's "mark open" run and return the pending list,
+ * and only then append: a repeat no one appends, which DynamoDB never allows. Sending this
+ * client's requests one at a time restores the per-item serialization; the deliveries still
+ * interleave between their calls.
+ */
+function oneRequestAtATime(client: DynamoDBClient): void {
+  let last: Promise<unknown> = Promise.resolve();
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const sent = last.then(() => next(args));
+      last = sent.catch(() => undefined);
+      return sent;
+    },
+    { step: 'deserialize', name: 'oneRequestAtATime' },
+  );
+}
+
 /** A fresh dedupe table in moto, as the construct declares it (key, on-demand, TTL). */
 export async function createDedupeTable(moto: MotoServer): Promise<{
   client: DynamoDBClient;
   tableName: string;
 }> {
   const client = new DynamoDBClient(moto.clientConfig);
+  oneRequestAtATime(client);
   const tableName = `dedupe-${Math.random().toString(36).slice(2)}`;
   await client.send(
     new CreateTableCommand({
