@@ -23,6 +23,7 @@ import type {
 } from '@smithy/types';
 import { clientSettings } from '../handlers/aws/clients';
 import { MemberSessions } from '../handlers/aws/member-session';
+import { partitionOf } from '../handlers/incident/place';
 import { AwsCallError, errorCode, errorMessage, InputError } from '../handlers/shared/errors';
 
 export interface AwsOptions {
@@ -310,6 +311,8 @@ export async function clientsInAccount(
 ): Promise<AwsClients> {
   const sessions = new MemberSessions({
     roleName: target.roleName ?? DEFAULT_MEMBER_ROLE,
+    // The role's ARN in the CLI's partition (aws-us-gov, aws-cn), not always "aws".
+    partition: partitionOf(clients.region ?? ''),
     sts: clients.sts(),
   });
   // No source identity: the CLI's roles (OrganizationAccountAccessRole) do not trust

@@ -19,7 +19,7 @@ import { CONNECTION_TIMEOUT_MS, createIntakeClients, REQUEST_TIMEOUT_MS } from '
 import { sendDeadLetter } from './aws/dead-letters';
 import { DedupeTable } from './aws/dedupe-table';
 import { IncidentManagerBackend } from './aws/incident-manager-backend';
-import { createStsClient, MemberSessions, type MemberTarget } from './aws/member-session';
+import type { MemberTarget } from './aws/member-session';
 import { OpsCenterBackend } from './aws/opscenter-backend';
 import {
   backendFromEnv,
@@ -33,7 +33,7 @@ import {
 } from './env';
 import { InputError } from './shared/errors';
 import type { IncidentBackend } from './incident/backend';
-import { partitionOf, type Place } from './incident/place';
+import type { Place } from './incident/place';
 import {
   changedGroupId,
   decideIntake,
@@ -45,6 +45,7 @@ import { BadEventError, parseIntakeRequest, type EventEnvelope } from './intake/
 import type { SecurityGroupPolicy } from './policy/policy';
 import type { RemediationLimits } from './policy/results';
 import { readGroupVerdict } from './respond/group-verdict';
+import { responderFromSettings } from './respond/organization';
 import { invocationContext } from './respond/incident-response';
 import { applyDecision, type IntakeOutcome } from './respond/intake-flow';
 import { logger } from './shared/logger';
@@ -213,20 +214,17 @@ export function backendFor(env: NodeJS.ProcessEnv = process.env): IncidentBacken
   );
 }
 
-let members: { roleName: string; sessions: MemberSessions } | undefined;
+// The response functions' own builder of member sessions: one per container, cached across
+// invocations; the intake only asks it for EC2 clients.
+const responder = responderFromSettings(
+  () => organizationFromEnv(),
+  process.env[ENV.serviceName] || DEFAULT_SOURCE_IDENTITY,
+);
 
-/** One set of member sessions per container (per role name), created on first use. */
-function memberEc2(settings: OrganizationSettings, target: MemberTarget): EC2Client {
-  if (members?.roleName !== settings.memberRoleName)
-    members = {
-      roleName: settings.memberRoleName,
-      sessions: new MemberSessions({
-        roleName: settings.memberRoleName,
-        partition: partitionOf(settings.homeRegion),
-        sts: createStsClient(),
-      }),
-    };
-  return members.sessions.ec2(target);
+function memberEc2(_settings: OrganizationSettings, target: MemberTarget): EC2Client {
+  const members = responder();
+  if (!members) throw new InputError(`${ENV.organization} is not set: no member sessions`);
+  return members.ec2(target);
 }
 
 export const handler = makeHandler({

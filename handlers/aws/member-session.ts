@@ -48,6 +48,11 @@ export interface MemberSessionsProps {
 
 /** Renewed this long before they expire, so that no call starts with credentials about to lapse. */
 const RENEW_BEFORE_MS = 5 * 60_000;
+/**
+ * Sessions kept per container. The intake names a session per problem, so a long-lived
+ * container would otherwise keep one entry per group it ever read; the oldest goes first.
+ */
+export const MAX_SESSIONS = 100;
 
 /** Assumes the member role once per account and session name, and hands out clients that use it. */
 export class MemberSessions {
@@ -106,7 +111,11 @@ export class MemberSessions {
           ...(c.Expiration ? { expiration: c.Expiration } : {}),
         };
       });
+    this.credentials.delete(key);
     this.credentials.set(key, pending);
+    // A Map iterates in insertion order: the first key is the oldest session.
+    if (this.credentials.size > MAX_SESSIONS)
+      this.credentials.delete(this.credentials.keys().next().value!);
     // A failed assume is not cached: the next call tries again.
     pending.catch(() => this.credentials.delete(key));
     return pending;

@@ -2,7 +2,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { MemberSessions, sessionNameOf } from '../../handlers/aws/member-session';
+import { MAX_SESSIONS, MemberSessions, sessionNameOf } from '../../handlers/aws/member-session';
 
 const sts = mockClient(STSClient);
 const NOW = Date.parse('2026-11-30T08:00:00Z');
@@ -85,5 +85,26 @@ describe('MemberSessions', () => {
     await expect(sessions.credentialsFor(TARGET)).resolves.toMatchObject({
       accessKeyId: 'ASIAEXAMPLE',
     });
+  });
+});
+
+describe('MemberSessions, a long-lived container', () => {
+  it(`keeps at most ${MAX_SESSIONS} sessions, dropping the oldest first`, async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials(3_600_000));
+    const sessions = new MemberSessions({
+      roleName: 'r',
+      sts: new STSClient({ region: 'eu-west-1' }),
+      now: () => NOW,
+    });
+    // GIVEN one more session than the cache keeps
+    for (let i = 0; i <= MAX_SESSIONS; i++)
+      await sessions.credentialsFor({ ...TARGET, sessionName: `fr-${i}` });
+    sts.resetHistory();
+    // WHEN the newest and the oldest are asked for again
+    await sessions.credentialsFor({ ...TARGET, sessionName: `fr-${MAX_SESSIONS}` });
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 0);
+    await sessions.credentialsFor({ ...TARGET, sessionName: 'fr-0' });
+    // THEN only the oldest, dropped, is assumed again
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
 });
