@@ -32,7 +32,7 @@ export interface OrganizationResponder {
 }
 
 /** What the functions get from the stack in organization mode (OrganizationSettings). */
-export interface OrganizationConfig extends ScopeSettings {
+export interface MemberRoleSettings extends ScopeSettings {
   /** The member role, the same name in every account. */
   readonly memberRoleName: string;
 }
@@ -53,12 +53,12 @@ export interface ResponderClients {
  * `sourceIdentity` names the function ("<prefix>-reverter", its service name).
  */
 export function responderFromSettings(
-  read: () => OrganizationConfig | undefined,
+  read: () => MemberRoleSettings | undefined,
   sourceIdentity: string,
   clients: ResponderClients = {},
 ): () => OrganizationResponder | undefined {
   const env = clients.env ?? process.env;
-  let built: { settings: OrganizationConfig; responder: OrganizationResponder } | undefined;
+  let built: { settings: MemberRoleSettings; responder: OrganizationResponder } | undefined;
   return () => {
     const settings = read();
     if (!settings) return undefined;

@@ -40,7 +40,7 @@ import { makeHandler as makeGuardDuty } from '../../handlers/guardduty-response'
 import { DEFAULT_LIMITS } from '../../handlers/policy/results';
 import {
   responderFromSettings,
-  type OrganizationConfig,
+  type MemberRoleSettings,
   type OrganizationResponder,
 } from '../../handlers/respond/organization';
 import { makeHandler } from '../../handlers/reverter';
@@ -89,13 +89,13 @@ interface World {
   readonly ouEnforce: string;
   readonly ouObserve: string;
   readonly organizationId: string;
-  readonly settings: OrganizationConfig;
+  readonly settings: MemberRoleSettings;
   /** One world-open group per place, "account/region" -> group ID. */
   readonly groups: Map<string, string>;
 }
 let world: World;
 
-const settingsOf = (w: { ouEnforce: string; ouObserve: string }): OrganizationConfig => ({
+const settingsOf = (w: { ouEnforce: string; ouObserve: string }): MemberRoleSettings => ({
   memberRoleName: ROLE,
   targets: [
     { organizationalUnits: [w.ouEnforce], mode: 'enforce' },
